@@ -1,0 +1,56 @@
+// swift-tools-version:6.0
+// vggc — VGG models to small, fast, verified predictors.
+// Targets follow the data flow (see docs/architecture.md):
+//   CImageCodecs → VGGCore → VGGFormat → VGGImage → VGGEngine → vggc
+import PackageDescription
+
+// Numerical targets are always optimized and target the build machine's vector units:
+// without a CPU flag swiftc emits SSE2 and every fused multiply-add becomes a libm call
+// (≈1.5 GFLOP/s, see ../shared/notes/swift-performance.md). `-O` after SwiftPM's `-Onone`
+// wins, so `swift test` (a debug build) still runs the engine at useful speed.
+let fastMath: [SwiftSetting] = [
+    .unsafeFlags(["-O", "-Xcc", "-march=native"]),
+]
+
+let package = Package(
+    name: "vggc",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "vggc", targets: ["vggc"]),
+        .library(name: "VGGEngine", targets: ["VGGEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // libpng / libjpeg-turbo behind a C shim: their setjmp/longjmp error handling never
+        // crosses a Swift frame.
+        .target(
+            name: "CImageCodecs",
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z")]
+        ),
+        // Shapes, layer settings, shape inference, the in-memory model, VGG builders.
+        .target(name: "VGGCore", swiftSettings: fastMath),
+        // model.bin v1: reader (validating) and writer (atomic).
+        .target(name: "VGGFormat", dependencies: [
+            "VGGCore", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // PNG/JPEG decoding, channel conversion, resizing, dataset folders.
+        .target(name: "VGGImage", dependencies: ["VGGCore", "CImageCodecs"], swiftSettings: fastMath),
+        // The dynamic engine: the executable definition of the semantics.
+        .target(name: "VGGEngine", dependencies: ["VGGCore"], swiftSettings: fastMath),
+        // The command-line tool.
+        .executableTarget(name: "vggc", dependencies: [
+            "VGGCore", "VGGFormat", "VGGImage", "VGGEngine",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "VGGCoreTests", dependencies: ["VGGCore"]),
+        .testTarget(name: "VGGFormatTests", dependencies: ["VGGFormat", "VGGCore"]),
+        .testTarget(name: "VGGImageTests", dependencies: ["VGGImage", "VGGCore", "CImageCodecs"]),
+        .testTarget(name: "VGGEngineTests", dependencies: ["VGGEngine", "VGGCore"], swiftSettings: fastMath),
+        .testTarget(name: "CLITests", dependencies: ["VGGCore", "VGGFormat", "CImageCodecs"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

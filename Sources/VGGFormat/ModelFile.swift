@@ -1,0 +1,1 @@
+// Placeholder: the model file reader/writer lands here.
