@@ -28,8 +28,9 @@ public struct InputSpec: Equatable, Sendable {
         for (field, v) in [("height", height), ("width", width)] where !(1...16_384).contains(v) {
             throw ModelError.invalidInput(field: field, value: "\(v)", expected: "1...16384")
         }
-        guard channels == 1 || channels == 3 else {
-            throw ModelError.invalidInput(field: "channels", value: "\(channels)", expected: "1 (gray) or 3 (RGB)")
+        // Images supply 1 (gray) or 3 (RGB) channels; other counts are for raw tensor input.
+        guard (1...4096).contains(channels) else {
+            throw ModelError.invalidInput(field: "channels", value: "\(channels)", expected: "1...4096 (1 gray, 3 RGB)")
         }
         guard checkedElementCount([height, width, channels]) != nil else {
             throw ModelError.invalidInput(field: "height×width×channels", value: "\(height)×\(width)×\(channels)",
@@ -71,8 +72,9 @@ public struct InputSpec: Equatable, Sendable {
 
     public static func decode(from r: inout ByteReader) throws -> InputSpec {
         let h = try r.u32("input.height"), w = try r.u32("input.width"), c = try r.u32("input.channels")
-        guard c == 1 || c == 3 else {
-            throw ModelError.invalidInput(field: "channels", value: "\(c)", expected: "1 (gray) or 3 (RGB)")
+        // Checked before the per-channel arrays are allocated.
+        guard (1...4096).contains(c) else {
+            throw ModelError.invalidInput(field: "channels", value: "\(c)", expected: "1...4096 (1 gray, 3 RGB)")
         }
         let scale = try r.f32("input.pixelScale")
         let mean = try (0..<c).map { try r.f32("input.mean[\($0)]") }

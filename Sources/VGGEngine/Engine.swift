@@ -1,1 +1,103 @@
-// Placeholder: engine lands here.
+import VGGCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Errors from running a model.
+public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
+    case inputSize(expected: Int, got: Int, batch: Int)
+    case invalidBatch(Int)
+    case invalidThreads(Int)
+
+    public var description: String {
+        switch self {
+        case let .inputSize(expected, got, batch):
+            return "input holds \(got) values; a batch of \(batch) needs \(expected)"
+        case let .invalidBatch(n):
+            return "batch size \(n) is invalid; expected 1...65536"
+        case let .invalidThreads(n):
+            return "thread count \(n) is invalid; expected 1...256"
+        }
+    }
+}
+
+/// The dynamic engine: runs any valid model on a batch of inputs.
+///
+/// It is the executable definition of what a model computes. Every layer does exactly what
+/// its settings' documentation says, in a fixed summation order, and everything faster
+/// (generated predictors, other back ends) is checked against it by `vggc check`.
+/// Inputs and outputs are channels-last and image-major: image `b` starts at
+/// `b · inputShape.elementCount`.
+public final class Engine: @unchecked Sendable {
+    public let model: Model
+    /// `shapes[0]` is the input, `shapes[i + 1]` the output of layer `i`.
+    public let shapes: [ActivationShape]
+    public let threads: Int
+    private let prepared: [PreparedLayer]
+
+    /// Validates the model and prepares every layer (weights repacked once).
+    public init(model: Model, threads: Int = Engine.defaultThreads) throws {
+        guard (1...256).contains(threads) else { throw EngineError.invalidThreads(threads) }
+        let shapes = try model.validate()
+        self.shapes = shapes
+        self.model = model
+        self.threads = threads
+        prepared = try model.layers.enumerated().map { i, named in
+            try named.layer.prepare(LayerContext(name: named.name, input: shapes[i], output: shapes[i + 1], model: model))
+        }
+    }
+
+    /// All the cores of this machine.
+    public static var defaultThreads: Int { max(1, min(256, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))) }
+
+    public var inputShape: ActivationShape { shapes[0] }
+    public var outputCount: Int { shapes.last!.elementCount }
+
+    /// Runs `batch` images and returns the last layer's output, `batch × outputCount` values.
+    public func run(_ input: [Float], batch: Int = 1) throws -> [Float] {
+        try forward(input, batch: batch, keep: { $0 == prepared.count - 1 }).last!
+    }
+
+    /// Runs `batch` images and returns every layer's output; element `i` is layer `i`'s.
+    /// This is what `check` bisects with.
+    public func runCapturingLayers(_ input: [Float], batch: Int = 1) throws -> [[Float]] {
+        try forward(input, batch: batch, keep: { _ in true })
+    }
+
+    /// Per-image class probabilities (a one-unit sigmoid expanded to two classes).
+    public func probabilities(_ input: [Float], batch: Int = 1) throws -> [[Float]] {
+        let out = try run(input, batch: batch)
+        return (0..<batch).map { b in
+            model.classProbabilities(Array(out[b * outputCount ..< (b + 1) * outputCount]))
+        }
+    }
+
+    /// Per-image outputs of the layer before the output layer (the logits for softmax and
+    /// sigmoid models) and the probabilities, in one pass.
+    public func logitsAndProbabilities(_ input: [Float], batch: Int = 1) throws -> (logits: [[Float]], probabilities: [[Float]]) {
+        let n = prepared.count
+        let outs = try forward(input, batch: batch, keep: { $0 >= n - 2 })
+        let logits = outs[max(0, n - 2)], probs = outs[n - 1]
+        let logitCount = shapes[max(1, n - 1)].elementCount
+        return ((0..<batch).map { Array(logits[$0 * logitCount ..< ($0 + 1) * logitCount]) },
+                (0..<batch).map { model.classProbabilities(Array(probs[$0 * outputCount ..< ($0 + 1) * outputCount])) })
+    }
+
+    private func forward(_ input: [Float], batch: Int, keep: (Int) -> Bool) throws -> [[Float]] {
+        guard (1...65_536).contains(batch) else { throw EngineError.invalidBatch(batch) }
+        let expected = batch * shapes[0].elementCount
+        guard input.count == expected else { throw EngineError.inputSize(expected: expected, got: input.count, batch: batch) }
+        let parallel = Parallel(threads: threads)
+        var current = input
+        var kept: [[Float]] = []
+        for (i, layer) in prepared.enumerated() {
+            let next = [Float](unsafeUninitializedCapacity: batch * shapes[i + 1].elementCount) { out, count in
+                current.withUnsafeBufferPointer { layer.forward($0, out, batch: batch, parallel: parallel) }
+                count = out.count
+            }
+            if keep(i) { kept.append(next) } else { kept.append([]) }
+            current = next
+        }
+        return kept
+    }
+}
