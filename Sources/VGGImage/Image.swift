@@ -1,1 +1,0 @@
-// Placeholder: image decoding lands here.
