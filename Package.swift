@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "VGGFormatTests", dependencies: ["VGGFormat", "VGGCore"]),
         .testTarget(name: "VGGImageTests", dependencies: ["VGGImage", "VGGCore", "CImageCodecs"]),
         .testTarget(name: "VGGEngineTests", dependencies: ["VGGEngine", "VGGCore"], swiftSettings: fastMath),
-        .testTarget(name: "CLITests", dependencies: ["VGGCore", "VGGFormat", "CImageCodecs"]),
+        .testTarget(name: "CLITests", dependencies: ["vggc", "VGGCore", "VGGFormat", "CImageCodecs"]),
     ],
     swiftLanguageModes: [.v5]
 )

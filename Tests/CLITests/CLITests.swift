@@ -1,0 +1,113 @@
+import CImageCodecs
+import Foundation
+import Testing
+import VGGCore
+import VGGFormat
+
+/// The CLI as a user meets it: processes, standard output, exit codes.
+@Suite("vggc command line", .serialized)
+struct CLITests {
+    /// A small model on disk plus a gray PNG and a broken "PNG" beside it.
+    struct Fixture {
+        let dir: URL
+        var model: String { dir.appendingPathComponent("m.bin").path }
+        var image: String { dir.appendingPathComponent("x.png").path }
+        var broken: String { dir.appendingPathComponent("broken.png").path }
+
+        init() throws {
+            dir = try temporaryDirectory()
+            let created = try CLI.run(["create", "--arch", "vgg11", "--width", "0.125", "--input", "32x32x1",
+                                       "--head", "small:8", "--seed", "3", "-o", model])
+            #expect(created.status == 0, "\(created.stderr)")
+            let samples = (0..<(40 * 36)).map { UInt16(($0 * 7) % 256) }
+            var err = [CChar](repeating: 0, count: 256)
+            let status = vggc_png_write(image, 40, 36, Int32(VGGC_COLOR_GRAY), 8, 0, samples, nil, 0, nil, 0, &err, 256)
+            #expect(status == Int32(VGGC_OK))
+            try Data("not a png at all".utf8).write(to: URL(fileURLWithPath: broken))
+        }
+    }
+
+    @Test func createInspectPredict() throws {
+        let f = try Fixture()
+        let loaded = try ModelFile.read(path: f.model)
+
+        let inspect = try CLI.run(["inspect", f.model])
+        #expect(inspect.status == 0)
+        #expect(inspect.stdout.contains("sha256:\(loaded.info.hash)"))
+        #expect(inspect.stdout.contains("block1_conv1") && inspect.stdout.contains("3×3 s1 same, 1→8"))
+        #expect(inspect.stdout.contains("NORMAL, PNEUMONIA"))
+
+        let json = try CLI.run(["inspect", f.model, "--json", "--tensors"])
+        #expect(json.status == 0)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(report["sha256"] as? String == loaded.info.hash)
+        #expect((report["layers"] as? [Any])?.count == loaded.model.layers.count)
+        #expect((report["tensors"] as? [Any])?.count == loaded.model.tensors.count)
+        #expect(report["totalMACs"] as? Int == (try ModelSummary(loaded.model)).totalMultiplyAccumulates)
+
+        let predict = try CLI.run(["predict", f.model, f.image])
+        #expect(predict.status == 0, "\(predict.stderr)")
+        #expect(predict.stdout.hasPrefix(f.image))
+        #expect(predict.stdout.contains("NORMAL") && predict.stdout.contains("PNEUMONIA"))
+
+        let pj = try CLI.run(["predict", f.model, f.image, "--json"])
+        let pr = try #require(try JSONSerialization.jsonObject(with: Data(pj.stdout.utf8)) as? [String: Any])
+        let rows = try #require(pr["results"] as? [[String: Any]])
+        let probs = try #require(rows.first?["probabilities"] as? [[String: Any]])
+        let sum = probs.compactMap { ($0["probability"] as? NSNumber)?.doubleValue }.reduce(0, +)
+        #expect(abs(sum - 1) < 1e-5)
+    }
+
+    @Test func sameOptionsSameFile() throws {
+        let f = try Fixture()
+        let again = f.dir.appendingPathComponent("again.bin").path
+        _ = try CLI.run(["create", "--arch", "vgg11", "--width", "0.125", "--input", "32x32x1",
+                         "--head", "small:8", "--seed", "3", "-o", again])
+        // Metadata records the command line, which names a different output file.
+        var a = try ModelFile.read(path: f.model).model, b = try ModelFile.read(path: again).model
+        a.metadata["created-by"] = nil
+        b.metadata["created-by"] = nil
+        #expect(a == b)
+    }
+
+    @Test func exitCodes() throws {
+        let f = try Fixture()
+        // 66: a named file does not exist
+        let missing = try CLI.run(["inspect", f.dir.appendingPathComponent("nope.bin").path])
+        #expect(missing.status == 66)
+        #expect(missing.stderr.contains("nope.bin"))
+        // 65: a file that is not a model
+        let garbage = try CLI.run(["inspect", f.broken])
+        #expect(garbage.status == 65)
+        #expect(garbage.stderr.contains("vggc: error:"))
+        // 64: usage
+        #expect(try CLI.run(["inspect"]).status == 64)
+        #expect(try CLI.run(["create", "--arch", "vgg12", "-o", "x.bin"]).status == 64)
+        #expect(try CLI.run(["create", "--input", "16x16x1", "-o", "x.bin"]).status == 64)
+        #expect(try CLI.run(["predict", f.model, f.image, "--threads", "0"]).status == 64)
+        // One bad image: reported, the good one still predicted, exit 65.
+        let mixed = try CLI.run(["predict", f.model, f.broken, f.image])
+        #expect(mixed.status == 65)
+        #expect(mixed.stdout.contains(f.image))
+        #expect(mixed.stderr.contains("broken.png"))
+        // A missing image: 66.
+        #expect(try CLI.run(["predict", f.model, f.dir.appendingPathComponent("gone.png").path]).status == 66)
+    }
+
+    @Test func truncatedModelIsACleanError() throws {
+        let f = try Fixture()
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: f.model))
+        let cut = f.dir.appendingPathComponent("cut.bin")
+        try bytes.prefix(bytes.count / 2).write(to: cut)
+        let r = try CLI.run(["predict", cut.path, f.image])
+        #expect(r.status == 65)
+        #expect(r.stderr.contains("cut.bin"))
+    }
+
+    @Test func helpDocumentsExitCodes() throws {
+        let r = try CLI.run(["--help"])
+        #expect(r.status == 0)
+        for code in ["64", "65", "66"] { #expect(r.stdout.contains(code)) }
+        #expect(try CLI.run(["--version"]).stdout.contains(ToolchainVersion.string))
+    }
+}
