@@ -8,6 +8,7 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
     case inputSize(expected: Int, got: Int, batch: Int)
     case invalidBatch(Int)
     case invalidThreads(Int)
+    case invalidAlgorithmFactor(Float)
 
     public var description: String {
         switch self {
@@ -17,6 +18,8 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
             return "batch size \(n) is invalid; expected 1...65536"
         case let .invalidThreads(n):
             return "thread count \(n) is invalid; expected 1...256"
+        case let .invalidAlgorithmFactor(f):
+            return "algorithm factor \(f) is invalid; expected a finite value ≥ 1"
         }
     }
 }
@@ -34,6 +37,8 @@ public final class Engine: @unchecked Sendable {
     public let shapes: [ActivationShape]
     public let threads: Int
     private let prepared: [PreparedLayer]
+    /// Conv/dense kernels over |weights| without bias, built on first use by `errorBounds`.
+    let absoluteKernels = AbsoluteKernelCache()
 
     /// Validates the model and prepares every layer (weights repacked once).
     public init(model: Model, threads: Int = Engine.defaultThreads) throws {
