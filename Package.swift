@@ -40,9 +40,13 @@ let package = Package(
         .target(name: "VGGImage", dependencies: ["VGGCore", "CImageCodecs"], swiftSettings: fastMath),
         // The dynamic engine: the executable definition of the semantics.
         .target(name: "VGGEngine", dependencies: ["VGGCore"], swiftSettings: fastMath),
+        // Code generator: a model → specialized Swift source + packed weights → a predictor.
+        .target(name: "VGGCodegen", dependencies: ["VGGCore"], exclude: ["Runtime"]),
+        // `vggc check`: a predictor against the engine, within propagated error bounds.
+        .target(name: "VGGCheck", dependencies: ["VGGCore", "VGGEngine", "VGGImage"]),
         // The command-line tool.
         .executableTarget(name: "vggc", dependencies: [
-            "VGGCore", "VGGFormat", "VGGImage", "VGGEngine",
+            "VGGCore", "VGGFormat", "VGGImage", "VGGEngine", "VGGCodegen", "VGGCheck",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -332,9 +332,10 @@ struct Predictor {
     /// --dump-layers: writes step `index` to `DIR/NN_<name>.f32` and appends it to steps.txt.
     static func dumpStep(_ index: Int, _ values: [Float], dir: String) {
         let raw = index < Network.steps.count ? Network.steps[index] : "step"
-        // File-safe name (also used in steps.txt so the file name can be rebuilt from it).
+        // File-safe name (also used in steps.txt so the file name can be rebuilt from it); layer
+        // names are letters, digits, "_" and "-", and "+" joins the layers of a fused step.
         let name = String(raw.unicodeScalars.map { u -> Character in
-            let ok = (u >= "a" && u <= "z") || (u >= "A" && u <= "Z") || (u >= "0" && u <= "9") || "._-".unicodeScalars.contains(u)
+            let ok = (u >= "a" && u <= "z") || (u >= "A" && u <= "Z") || (u >= "0" && u <= "9") || "._-+".unicodeScalars.contains(u)
             return ok ? Character(u) : "_"
         })
         let path = "\(dir)/\(index < 10 ? "0" : "")\(index)_\(name).f32"

@@ -8,6 +8,7 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
     case inputSize(expected: Int, got: Int, batch: Int)
     case invalidBatch(Int)
     case invalidThreads(Int)
+    case layerRange(lower: Int, upper: Int, layers: Int)
     case invalidAlgorithmFactor(Float)
 
     public var description: String {
@@ -16,6 +17,8 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
             return "input holds \(got) values; a batch of \(batch) needs \(expected)"
         case let .invalidBatch(n):
             return "batch size \(n) is invalid; expected 1...65536"
+        case let .layerRange(lower, upper, layers):
+            return "layer range \(lower)...\(upper) is invalid for a model of \(layers) layers"
         case let .invalidThreads(n):
             return "thread count \(n) is invalid; expected 1...256"
         case let .invalidAlgorithmFactor(f):
@@ -86,6 +89,27 @@ public final class Engine: @unchecked Sendable {
         let logitCount = shapes[max(1, n - 1)].elementCount
         return ((0..<batch).map { Array(logits[$0 * logitCount ..< ($0 + 1) * logitCount]) },
                 (0..<batch).map { model.classProbabilities(Array(probs[$0 * outputCount ..< ($0 + 1) * outputCount])) })
+    }
+
+    /// Runs layers `range` on one image's input to `range.lowerBound` (an intermediate
+    /// activation); returns each of those layers' outputs. Used to check one stage alone.
+    public func runLayers(_ range: ClosedRange<Int>, input: [Float]) throws -> [[Float]] {
+        guard range.lowerBound >= 0, range.upperBound < prepared.count else {
+            throw EngineError.layerRange(lower: range.lowerBound, upper: range.upperBound, layers: prepared.count)
+        }
+        let expected = shapes[range.lowerBound].elementCount
+        guard input.count == expected else { throw EngineError.inputSize(expected: expected, got: input.count, batch: 1) }
+        let parallel = Parallel(threads: threads)
+        var current = input
+        var kept: [[Float]] = []
+        for i in range {
+            current = [Float](unsafeUninitializedCapacity: shapes[i + 1].elementCount) { out, count in
+                current.withUnsafeBufferPointer { prepared[i].forward($0, out, batch: 1, parallel: parallel) }
+                count = out.count
+            }
+            kept.append(current)
+        }
+        return kept
     }
 
     private func forward(_ input: [Float], batch: Int, keep: (Int) -> Bool) throws -> [[Float]] {

@@ -113,14 +113,35 @@ extension Engine {
                             identicalInputs: Set<Int> = []) throws -> [LayerBounds] {
         guard algorithmFactor.isFinite, algorithmFactor >= 1 else { throw EngineError.invalidAlgorithmFactor(algorithmFactor) }
         let outputs = try runCapturingLayers(input, batch: 1)
+        return try propagate(0...(model.layers.count - 1), input: input, outputs: outputs,
+                             factor: Double(algorithmFactor), restarts: identicalInputs)
+    }
+
+    /// Bounds for one stage: layers `range`, both sides given the same `input` to its first
+    /// layer (for `check`, the predictor's own dumped input to that stage). Returns the
+    /// engine's outputs of those layers on that input and their bounds.
+    public func stageBounds(layers range: ClosedRange<Int>, input: [Float], algorithmFactor: Float = 1) throws
+        -> (outputs: [[Float]], bounds: [[Float]]) {
+        guard algorithmFactor.isFinite, algorithmFactor >= 1 else { throw EngineError.invalidAlgorithmFactor(algorithmFactor) }
+        let outputs = try runLayers(range, input: input)
+        let all = [[Float]](repeating: [], count: range.lowerBound) + outputs
+        let bounds = try propagate(range, input: input, outputs: all, factor: Double(algorithmFactor), restarts: [])
+        return (outputs, bounds.map(\.bound))
+    }
+
+    /// Propagates (A, E) through `range`, starting from `input` (E = 0); `outputs[i]` is the
+    /// engine's output of layer i for every i in range.
+    private func propagate(_ range: ClosedRange<Int>, input: [Float], outputs: [[Float]], factor f: Double,
+                           restarts identicalInputs: Set<Int>) throws -> [LayerBounds] {
         let kernels = try absoluteKernels.kernels(for: self)
-        let f = Double(algorithmFactor)
         var state = BoundState(a: input.map { abs($0) }, e: [Float](repeating: 0, count: input.count))
         var result: [LayerBounds] = []
-        result.reserveCapacity(model.layers.count)
-        for (i, named) in model.layers.enumerated() {
+        result.reserveCapacity(range.count)
+        let first = range.lowerBound
+        for i in range {
+            let named = model.layers[i]
             let outCount = shapes[i + 1].elementCount
-            if i > 0, identicalInputs.contains(i) {
+            if i > first, identicalInputs.contains(i) {
                 state = BoundState(a: outputs[i - 1].map { abs($0) }, e: [Float](repeating: 0, count: outputs[i - 1].count))
             }
             switch named.layer {
@@ -133,7 +154,7 @@ extension Engine {
                                bias: s.hasBias ? tensor(named.name, "bias") : nil, factor: f)
             case let .batchNorm(s):
                 var foldLength: Int?
-                if i > 0, !identicalInputs.contains(i) {
+                if i > first, !identicalInputs.contains(i) {
                     switch model.layers[i - 1].layer {
                     case let .conv2D(c): foldLength = c.kernelHeight * c.kernelWidth * c.inChannels
                     case let .dense(d): foldLength = d.inFeatures
@@ -142,12 +163,12 @@ extension Engine {
                 }
                 state = batchNorm(s, name: named.name, state, foldLength: foldLength, factor: f)
             case .relu:
-                state = relu(state, input: i > 0 ? outputs[i - 1] : input)
+                state = relu(state, input: i > first ? outputs[i - 1] : input)
             case .flatten, .dropout:
                 break
             case let .maxPool2D(p):
                 let g = try p.window.geometry(for: shapes[i], layer: named.name, kind: .maxPool2D)
-                state = maxPool(g, channels: shapes[i].channels, state, input: i > 0 ? outputs[i - 1] : input)
+                state = maxPool(g, channels: shapes[i].channels, state, input: i > first ? outputs[i - 1] : input)
             case let .averagePool2D(p):
                 let g = try p.window.geometry(for: shapes[i], layer: named.name, kind: .averagePool2D)
                 state = averagePool(g, channels: shapes[i].channels, state)

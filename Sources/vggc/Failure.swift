@@ -4,6 +4,7 @@ import VGGCore
 import VGGEngine
 import VGGFormat
 import VGGImage
+import VGGCheck
 
 /// The exit codes of every subcommand (sysexits.h values, documented in `vggc --help`).
 enum Exit {
@@ -23,6 +24,10 @@ func exitStatus(for error: Error) -> Int32 {
     case let e as DatasetError:
         if case .missingFolder = e { return Exit.noInput }
         return Exit.dataError
+    case let e as CheckError:
+        if case .predictorMissing = e { return Exit.noInput }
+        return Exit.dataError
+    case is ImageFolderMissing: return Exit.noInput
     default: return Exit.dataError
     }
 }

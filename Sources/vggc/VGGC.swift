@@ -20,6 +20,6 @@ struct VGGC: ParsableCommand {
           66  a named input file or folder does not exist
         """,
         version: ToolchainVersion.string,
-        subcommands: [Inspect.self, Predict.self, Create.self]
+        subcommands: [Create.self, Inspect.self, Predict.self, Compile.self, Check.self]
     )
 }

@@ -1,0 +1,141 @@
+import Foundation
+import VGGCore
+import VGGEngine
+import VGGImage
+
+/// Compares a predictor with the dynamic engine, the definition of the semantics.
+///
+/// **What passes.** Each input is run through the predictor with every step's output
+/// dumped. Step by step, the engine runs the same layers on *the predictor's own input to
+/// that step* (for step 0, the network input) and the step's output must lie within the
+/// per-stage forward-error bound of `Engine.stageBounds` — a function of each layer's
+/// reduction length and magnitudes (docs/verification.md), exactly 0 for layers without
+/// arithmetic. A predictor that passes implements every layer of the model up to float32
+/// rounding. The first step outside its bound is named, with position and both values.
+///
+/// **What is reported.** End to end (same input, each side's own chain) the logits and
+/// probabilities are compared too: max |Δ|, relative Δ, ULPs, top-1 agreement. They are not
+/// the pass criterion because no honest bound survives a deep network end to end: the
+/// worst-case bound grows about √(2K)-fold per convolution and is vacuous after a few
+/// layers, while a fixed tolerance would be a guess.
+///
+/// **Inputs.** Seeded random tensors uniform over the range real images produce, given to
+/// both sides bit-identically (`--raw`), and image files, which each side decodes itself.
+public struct Checker {
+    public let model: Model
+    public let engine: Engine
+    public let predictor: PredictorProcess
+    public let threads: Int
+
+    public init(model: Model, predictor: PredictorProcess, threads: Int = Engine.defaultThreads) throws {
+        self.model = model
+        self.engine = try Engine(model: model, threads: threads)
+        self.predictor = predictor
+        self.threads = threads
+    }
+
+    public struct Divergence: Sendable, Encodable {
+        public var input: String
+        public var step: String
+        public var position: String
+        public var predictor: Float
+        public var engine: Float
+        public var bound: Float
+    }
+
+    public struct InputResult: Sendable, Encodable {
+        public var input: String
+        /// Worst |Δ| / bound over the steps (≤ 1 passes).
+        public var worstStageRatio: Float
+        public var divergence: Divergence?
+        /// End to end, informational.
+        public var logits: Difference
+        public var probabilities: Difference
+        public var argmaxAgrees: Bool
+        public var passed: Bool { divergence == nil }
+    }
+
+    public struct Report: Sendable, Encodable {
+        public var results: [InputResult]
+        public var imageErrors: [String]
+        public var passed: Bool { !results.isEmpty && results.allSatisfy(\.passed) }
+        /// The failing input whose divergence comes earliest in the network.
+        public var firstDivergence: Divergence? { results.compactMap(\.divergence).first }
+        public var worst: InputResult? { results.max { $0.worstStageRatio < $1.worstStageRatio } }
+    }
+
+    /// Seeded random inputs over the real input range.
+    public func randomInputs(count: Int, seed: UInt64) -> [[Float]] {
+        var rng = SeededGenerator(seed: seed)
+        let spec = model.input
+        return (0..<count).map { _ in
+            (0..<(spec.height * spec.width * spec.channels)).map { i in rng.uniform(spec.valueRange(channel: i % spec.channels)) }
+        }
+    }
+
+    public func run(random: Int, seed: UInt64, images: [String], progress: (String) -> Void = { _ in }) throws -> Report {
+        var results: [InputResult] = [], imageErrors: [String] = []
+        for (i, input) in randomInputs(count: random, seed: seed).enumerated() {
+            progress("random[\(i)]")
+            results.append(try check(name: "random[\(i)]", input: input, trace: predictor.trace(
+                raw: input, valuesPerInput: valuesPerInput, threads: threads)))
+        }
+        for path in images {
+            progress(path)
+            let input: [Float]
+            do { input = try InputLoader.tensor(path: path, spec: model.input) } catch {
+                imageErrors.append("\(error)")
+                continue
+            }
+            results.append(try check(name: path, input: input, trace: predictor.trace(
+                image: path, valuesPerInput: valuesPerInput, threads: threads)))
+        }
+        guard !results.isEmpty else { throw CheckError.noInputs }
+        return Report(results: results, imageErrors: imageErrors)
+    }
+
+    var logitCount: Int { engine.shapes[max(1, model.layers.count - 1)].elementCount }
+    var valuesPerInput: Int { logitCount + model.labels.count }
+
+    /// Verifies one traced input stage by stage, then compares it end to end.
+    func check(name: String, input: [Float], trace: PredictorProcess.Trace) throws -> InputResult {
+        var stageInput = input
+        var worst: Float = 0
+        var divergence: Divergence?
+        for (step, values) in trace.steps {
+            let members = step.split(separator: "+").map(String.init)
+            guard let first = model.layers.firstIndex(where: { $0.name == members.first }),
+                  let last = model.layers.firstIndex(where: { $0.name == members.last }), first <= last else {
+                throw CheckError.unknownStep(step)
+            }
+            let (outputs, bounds) = try engine.stageBounds(layers: first...last, input: stageInput)
+            guard outputs.last!.count == values.count else {
+                throw CheckError.outputSize(path: step, bytes: values.count * 4, expected: outputs.last!.count * 4)
+            }
+            let d = Difference(values, outputs.last!, bound: bounds.last!)
+            worst = max(worst, d.worstRatio)
+            if !d.withinBound && divergence == nil {
+                divergence = Divergence(input: name, step: step, position: position(d.worstIndex, in: engine.shapes[last + 1]),
+                                        predictor: d.worstValues.predictor, engine: d.worstValues.engine,
+                                        bound: d.worstValues.bound)
+            }
+            stageInput = values
+        }
+        let (logits, probabilities) = try engine.logitsAndProbabilities(input)
+        let p = Array(trace.output[logitCount...])
+        let none = { (n: Int) in [Float](repeating: 0, count: n) }
+        return InputResult(input: name, worstStageRatio: worst, divergence: divergence,
+                           logits: Difference(Array(trace.output[..<logitCount]), logits[0], bound: none(logitCount)),
+                           probabilities: Difference(p, probabilities[0], bound: none(p.count)),
+                           argmaxAgrees: argmax(p) == argmax(probabilities[0]))
+    }
+
+    private func position(_ i: Int, in shape: ActivationShape) -> String {
+        switch shape {
+        case let .image(_, w, c): return "y \(i / (w * c)), x \(i / c % w), channel \(i % c)"
+        case .vector: return "element \(i)"
+        }
+    }
+}
+
+func argmax(_ v: [Float]) -> Int { v.indices.max { v[$0] < v[$1] } ?? 0 }

@@ -1,0 +1,153 @@
+import Foundation
+
+/// Why a predictor could not be run or checked.
+public enum CheckError: Error, Equatable, CustomStringConvertible {
+    case predictorMissing(String)
+    case predictorFailed(path: String, arguments: [String], status: Int32, stderr: String)
+    case noHashInVersion(path: String, output: String)
+    case hashMismatch(predictor: String, model: String)
+    case outputSize(path: String, bytes: Int, expected: Int)
+    case noInputs
+    case unknownStep(String)
+
+    public var description: String {
+        switch self {
+        case let .predictorMissing(path): return "no predictor at \(path)"
+        case let .predictorFailed(path, args, status, stderr):
+            return "predictor \(path) \(args.joined(separator: " ")) exited with status \(status): \(stderr.suffix(2000))"
+        case let .noHashInVersion(path, output):
+            return "\(path) --version did not name a model hash (expected sha256:<64 hex>); it printed: \(output.prefix(300))"
+        case let .hashMismatch(predictor, model):
+            return "the predictor was built from model sha256:\(predictor) but this model is sha256:\(model); "
+                + "rebuild it with vggc compile, or pass --allow-hash-mismatch to compare anyway"
+        case let .outputSize(path, bytes, expected):
+            return "predictor output \(path) has \(bytes) bytes, expected \(expected)"
+        case let .unknownStep(step): return "the predictor reports a step \(step) whose layers are not in this model"
+        case .noInputs: return "nothing to compare: give --random N > 0 or --images DIR with readable images"
+        }
+    }
+}
+
+/// A predictor binary driven through its command line, as a user would run it.
+public struct PredictorProcess {
+    public let path: String
+
+    public init(path: String) throws {
+        guard FileManager.default.isExecutableFile(atPath: path) else { throw CheckError.predictorMissing(path) }
+        self.path = path
+    }
+
+    /// The model hash the predictor says it was built from (`--version`: `… sha256:<hex> …`).
+    public func modelHash() throws -> String {
+        let out = try run(["--version"]).stdout
+        guard let range = out.range(of: #"sha256:[0-9a-f]{64}"#, options: .regularExpression) else {
+            throw CheckError.noHashInVersion(path: path, output: out)
+        }
+        return String(out[range].dropFirst(7))
+    }
+
+    /// Runs `--raw` inputs through the predictor; returns per input its raw output floats.
+    public func outputs(raw inputs: [Float], count: Int, valuesPerInput: Int, threads: Int,
+                        extra: [String] = []) throws -> (values: [[Float]], stderr: String) {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = dir.appendingPathComponent("in.f32"), output = dir.appendingPathComponent("out.f32")
+        try writeFloats(inputs, to: input)
+        let r = try run(["--raw", input.path, "--output-raw", output.path, "--threads", "\(threads)"] + extra)
+        return (try readOutputs(output, count: count, valuesPerInput: valuesPerInput), r.stderr)
+    }
+
+    /// What one predictor run on one input shows: every step's output and the final record.
+    public struct Trace {
+        public var steps: [(name: String, values: [Float])]
+        public var output: [Float]
+    }
+
+    /// Runs one input — a raw tensor, or an image file the predictor decodes itself — with
+    /// `--dump-layers` and `--output-raw`.
+    public func trace(raw input: [Float]? = nil, image: String? = nil, valuesPerInput: Int, threads: Int) throws -> Trace {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let dumps = dir.appendingPathComponent("layers"), output = dir.appendingPathComponent("out.f32")
+        var args = ["--dump-layers", dumps.path, "--output-raw", output.path, "--threads", "\(threads)"]
+        if let input {
+            let file = dir.appendingPathComponent("in.f32")
+            try writeFloats(input, to: file)
+            args += ["--raw", file.path]
+        } else if let image {
+            args.append(image)
+        }
+        try run(args)
+        let listing = try String(contentsOf: dumps.appendingPathComponent("steps.txt"), encoding: .utf8)
+        let steps = try listing.split(separator: "\n").map { line -> (name: String, values: [Float]) in
+            let parts = line.split(separator: " ")
+            let index = Int(parts[0]) ?? 0, name = String(parts[1])
+            let file = dumps.appendingPathComponent("\(index < 10 ? "0" : "")\(index)_\(name).f32")
+            return (name, try readFloats(file))
+        }
+        return Trace(steps: steps, output: try readOutputs(output, count: 1, valuesPerInput: valuesPerInput)[0])
+    }
+
+    @discardableResult
+    func run(_ arguments: [String]) throws -> (stdout: String, stderr: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        // Drain stderr concurrently so a chatty predictor cannot block on a full pipe.
+        let errBox = DataBox()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        let errData = errBox.data
+        p.waitUntilExit()
+        let stderr = String(decoding: errData, as: UTF8.self)
+        guard p.terminationStatus == 0 else {
+            throw CheckError.predictorFailed(path: path, arguments: arguments, status: p.terminationStatus, stderr: stderr)
+        }
+        return (String(decoding: outData, as: UTF8.self), stderr)
+    }
+
+    private func readOutputs(_ url: URL, count: Int, valuesPerInput: Int) throws -> [[Float]] {
+        let all = try readFloats(url)
+        guard all.count == count * valuesPerInput else {
+            throw CheckError.outputSize(path: url.path, bytes: all.count * 4, expected: count * valuesPerInput * 4)
+        }
+        return (0..<count).map { Array(all[$0 * valuesPerInput ..< ($0 + 1) * valuesPerInput]) }
+    }
+}
+
+/// Written by one reader thread, read after it has finished (the group orders the two).
+private final class DataBox: @unchecked Sendable { var data = Data() }
+
+func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("vggc-check-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// Float32 little-endian, the predictor's raw format.
+public func writeFloats(_ values: [Float], to url: URL) throws {
+    var data = Data(capacity: values.count * 4)
+    for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+    try data.write(to: url)
+}
+
+public func readFloats(_ url: URL) throws -> [Float] {
+    let data = try Data(contentsOf: url)
+    let bytes = [UInt8](data)
+    var out = [Float](repeating: 0, count: bytes.count / 4)
+    for i in out.indices {
+        var bits = UInt32(bytes[4 * i])
+        bits |= UInt32(bytes[4 * i + 1]) << 8
+        bits |= UInt32(bytes[4 * i + 2]) << 16
+        bits |= UInt32(bytes[4 * i + 3]) << 24
+        out[i] = Float(bitPattern: bits)
+    }
+    return out
+}

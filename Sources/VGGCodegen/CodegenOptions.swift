@@ -1,0 +1,45 @@
+import VGGCore
+
+/// What the generator needs besides the model.
+public struct CodegenOptions: Sendable {
+    /// Names the predictor (`Network.name`) and the `Generated/<name>` folder.
+    public var name: String
+    /// SHA-256 of the model.bin the source is generated from (embedded, checked by `check`).
+    public var modelHash: String
+    /// `native`, `x86-64-v3`, `x86-64-v4` or an LLVM CPU name such as `znver5`.
+    public var targetCPU: String
+    /// Unroll convolution taps (up to 3×3) instead of looping over them.
+    public var unrollTaps: Bool
+    /// Deliberate bugs, for tests that prove `vggc check` catches them. Never set by users.
+    public var faults: [Fault]
+
+    public init(name: String, modelHash: String, targetCPU: String = "native", unrollTaps: Bool = false,
+                faults: [Fault] = []) {
+        self.unrollTaps = unrollTaps
+        self.name = name
+        self.modelHash = modelHash
+        self.targetCPU = targetCPU
+        self.faults = faults
+    }
+
+    /// A deliberate, realistic code-generation bug in one layer.
+    public enum Fault: Equatable, Sendable {
+        /// Adds `delta` to element `index` of the layer's weight tensor (original layout).
+        case perturbWeight(layer: String, index: Int, delta: Float)
+        /// Reads the convolution window one pixel to the right (an off-by-one padding).
+        case wrongPadding(layer: String)
+        /// Leaves out the layer's bias.
+        case dropBias(layer: String)
+        /// Swaps the layer's output channels 0 and 1.
+        case swapChannels(layer: String)
+    }
+
+    func has(_ f: (Fault) -> Bool) -> Bool { faults.contains(where: f) }
+}
+
+/// The canonical `vggc compile` command line recorded in generated headers: the same model
+/// and options always give the same text, wherever the files were.
+public func canonicalCommand(modelFile: String, options: CodegenOptions) -> String {
+    "vggc compile \(modelFile) --name \(options.name) --target-cpu \(options.targetCPU)"
+        + (options.unrollTaps ? " --unroll-taps" : "")
+}

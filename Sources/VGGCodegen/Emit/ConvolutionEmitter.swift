@@ -1,0 +1,138 @@
+import VGGCore
+
+/// Emits one convolution step: direct convolution over a zero-bordered channels-last input,
+/// with bias, ReLU and a 2×2 max-pool fused.
+///
+/// Why this shape (../shared/notes/swift-performance.md): a tile of `P` output pixels ×
+/// `lanes` output channels lives in `P · lanes/16` SIMD16 accumulators (16, the measured
+/// sweet spot before spilling); each step of the input-channel loop broadcasts `P` input
+/// values and loads `lanes/16` weight vectors. The input carries the convolution's padding
+/// as a real zero border, so no tap needs a bounds check. The kernel's taps loop by default
+/// (a runtime tap loop was measured as fast as unrolled taps and compiles ≈6× faster:
+/// 3.1 s instead of 20 s for a VGG-11 at width 0.25); `--unroll-taps` unrolls up to 3×3. The last tile of a row overlaps the previous one rather than
+/// needing a masked remainder: it recomputes a few pixels and writes the same values.
+/// With a fused pool, the tile of conv row 2r is reduced to `P/2` column maxima before row
+/// 2r+1 is computed, so at most 24 vectors are live.
+struct ConvolutionEmitter {
+    let conv: Conv2D
+    let g: WindowGeometry
+    let input: Storage
+    let output: Storage
+    let relu: Bool
+    let pool: Bool
+    /// Fault injection: shift the window one pixel right.
+    let shifted: Bool
+    /// Unroll the taps of kernels up to 3×3 (see `CodegenOptions.unrollTaps`).
+    let unrollTaps: Bool
+
+    var lanes: Int { convLanes(conv.outChannels) }
+    var vectors: Int { lanes / 16 }
+    var blocks: Int { (conv.outChannels + lanes - 1) / lanes }
+    var outWidth: Int { g.outputWidth }
+    /// Pixels per tile: 16 accumulators in all, never more pixels than the row has.
+    var pixels: Int { min(vectors == 2 ? 8 : 16, outWidth) }
+    /// Rows the step's threads split: pooled rows when the pool is fused.
+    var rows: Int { pool ? g.outputHeight / 2 : g.outputHeight }
+
+    var functionName: String {
+        let k = g.kernelHeight == g.kernelWidth ? "\(g.kernelHeight)x\(g.kernelHeight)" : "\(g.kernelHeight)x\(g.kernelWidth)"
+        let s = g.strideHeight == g.strideWidth ? "s\(g.strideHeight)" : "s\(g.strideHeight)x\(g.strideWidth)"
+        let pads = [g.padTop, g.padLeft, g.padBottom, g.padRight]
+        let p = Set(pads).count == 1 ? "p\(g.padTop)" : "p" + pads.map(String.init).joined(separator: "_")
+        return "conv\(k)_\(s)\(p)_c\(conv.inChannels)to\(conv.outChannels)_\(g.inputHeight)x\(g.inputWidth)"
+            + (relu ? "_relu" : "") + (pool ? "_maxpool2" : "")
+    }
+
+    func emit(_ w: inout SourceWriter, name: String) {
+        let cin = conv.inChannels
+        w.line("/// \(conv.summary) on \(g.inputHeight)×\(g.inputWidth), output \(g.outputHeight)×\(g.outputWidth)×\(conv.outChannels)"
+            + (relu ? ", ReLU" : "") + (pool ? ", max-pool 2×2 → \(g.outputHeight / 2)×\(g.outputWidth / 2)" : "") + ".")
+        w.line("/// Tile: \(pixels) pixels × \(lanes) channels; weights [\(blocks) blocks][\(g.kernelHeight)][\(g.kernelWidth)][\(cin)][\(lanes)].")
+        w.line("@inline(never)")
+        w.block("func \(name)(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ rowStart: Int, _ rowEnd: Int)") { w in
+            w.block("for r in rowStart..<rowEnd") { w in
+                w.block("for ob in 0..<\(blocks)") { w in
+                    w.line("let wb = w + ob * \(g.kernelHeight * g.kernelWidth * cin * lanes)")
+                    for v in 0..<vectors { w.line("let bias\(v) = UnsafeRawPointer(b + ob * \(lanes) + \(v * 16)).load(as: SIMD16<Float>.self)") }
+                    w.line("var xb = 0")
+                    w.block("while true") { w in
+                        w.line("let x0 = min(xb, \(outWidth - pixels))")
+                        if pool {
+                            emitTile(&w, row: "2 * r", prefix: "a")
+                            for q in 0..<pixels / 2 { for v in 0..<vectors {
+                                w.line("var m\(q)_\(v) = pointwiseMax(a\(2 * q)_\(v), a\(2 * q + 1)_\(v))")
+                            } }
+                            w.block("do") { w in
+                                emitTile(&w, row: "2 * r + 1", prefix: "a")
+                                for q in 0..<pixels / 2 { for v in 0..<vectors {
+                                    w.line("m\(q)_\(v) = pointwiseMax(m\(q)_\(v), pointwiseMax(a\(2 * q)_\(v), a\(2 * q + 1)_\(v)))")
+                                } }
+                            }
+                            emitStore(&w, row: "r", column: "x0 / 2", count: pixels / 2, prefix: "m")
+                        } else {
+                            emitTile(&w, row: "r", prefix: "a")
+                            emitStore(&w, row: "r", column: "x0", count: pixels, prefix: "a")
+                        }
+                        w.line("if x0 + \(pixels) >= \(outWidth) { break }")
+                        w.line("xb += \(pixels)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Accumulators `prefix{p}_{v}` for conv output row `row`, pixels x0..<x0+pixels.
+    private func emitTile(_ w: inout SourceWriter, row: String, prefix: String) {
+        let cin = conv.inChannels, sw = g.strideWidth
+        for p in 0..<pixels { for v in 0..<vectors { w.line("var \(prefix)\(p)_\(v) = bias\(v)") } }
+        let shift = shifted ? " + \(cin)" : ""
+        func tapBody(_ w: inout SourceWriter, i: String, j: String) {
+            w.line("let xp = x + ((\(row)) * \(g.strideHeight) + \(i)) * \(input.rowStride) + (x0 * \(sw) + \(j)) * \(cin)\(shift)")
+            w.line("let wp = wb + (\(i) * \(g.kernelWidth) + \(j)) * \(cin * lanes)")
+            w.block("for c in 0..<\(cin)") { w in
+                for v in 0..<vectors { w.line("let w\(v) = UnsafeRawPointer(wp + c * \(lanes) + \(v * 16)).load(as: SIMD16<Float>.self)") }
+                for p in 0..<pixels {
+                    w.line("\(p == 0 ? "var s" : "s") = SIMD16<Float>(repeating: xp[c + \(p * sw * cin)])")
+                    for v in 0..<vectors { w.line("\(prefix)\(p)_\(v) = \(prefix)\(p)_\(v).addingProduct(s, w\(v))") }
+                }
+            }
+        }
+        if unrollTaps && g.kernelHeight * g.kernelWidth <= 9 {
+            for i in 0..<g.kernelHeight { for j in 0..<g.kernelWidth {
+                w.block("do") { w in tapBody(&w, i: "\(i)", j: "\(j)") }
+            } }
+        } else {
+            w.block("for i in 0..<\(g.kernelHeight)") { w in
+                w.block("for j in 0..<\(g.kernelWidth)") { w in tapBody(&w, i: "i", j: "j") }
+            }
+        }
+    }
+
+    /// Stores `count` pixels of `prefix{p}_{v}` at output (row, column + p), ReLU applied.
+    private func emitStore(_ w: inout SourceWriter, row: String, column: String, count: Int, prefix: String) {
+        let cout = conv.outChannels
+        let lastValid = cout - (blocks - 1) * lanes
+        w.line("let yp = y + \(output.origin) + (\(row)) * \(output.rowStride) + (\(column)) * \(cout) + ob * \(lanes)")
+        func value(_ p: Int, _ v: Int) -> String {
+            relu ? "\(prefix)\(p)_\(v).replacing(with: 0, where: \(prefix)\(p)_\(v) .< 0)" : "\(prefix)\(p)_\(v)"
+        }
+        func full(_ w: inout SourceWriter) {
+            for p in 0..<count { for v in 0..<vectors {
+                w.line("UnsafeMutableRawPointer(yp + \(p * cout + v * 16)).storeBytes(of: \(value(p, v)), as: SIMD16<Float>.self)")
+            } }
+        }
+        if lastValid == lanes {
+            full(&w)
+        } else {
+            // The last block holds fewer than `lanes` real channels: store them one by one so
+            // the next pixel's channels are not overwritten.
+            w.block("if ob < \(blocks - 1)") { w in full(&w) }
+            w.block("else") { w in
+                for p in 0..<count { for v in 0..<vectors where v * 16 < lastValid {
+                    w.line("let t\(p)_\(v) = \(value(p, v))")
+                    w.line("for l in 0..<\(min(16, lastValid - v * 16)) { yp[\(p * cout + v * 16) + l] = t\(p)_\(v)[l] }")
+                } }
+            }
+        }
+    }
+}

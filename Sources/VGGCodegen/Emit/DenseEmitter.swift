@@ -1,0 +1,45 @@
+import VGGCore
+
+/// Emits a dense step (batch norm folded, ReLU fused) for one image.
+///
+/// At batch 1 a dense layer is bound by memory, not arithmetic: every weight is used once.
+/// Weights are packed `[block][in][lanes]` so each block of up to 128 outputs streams its
+/// weights front to back exactly once, with one accumulator vector per 16 outputs; the
+/// threads split the blocks.
+struct DenseEmitter {
+    let dense: Dense
+    let relu: Bool
+
+    var lanes: Int { denseLanes(dense.outFeatures) }
+    var blocks: Int { (dense.outFeatures + lanes - 1) / lanes }
+    var functionName: String { "dense_\(dense.inFeatures)to\(dense.outFeatures)" + (relu ? "_relu" : "") }
+
+    func emit(_ w: inout SourceWriter, name: String) {
+        let vectors = lanes / 16, n = dense.inFeatures, out = dense.outFeatures
+        w.line("/// Dense \(dense.summary)\(relu ? ", ReLU" : ""); weights [\(blocks) blocks][\(n)][\(lanes)].")
+        w.line("@inline(never)")
+        w.block("func \(name)(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ blockStart: Int, _ blockEnd: Int)") { w in
+            w.block("for ob in blockStart..<blockEnd") { w in
+                w.line("let wb = w + ob * \(n * lanes)")
+                for v in 0..<vectors { w.line("var a\(v) = UnsafeRawPointer(b + ob * \(lanes) + \(v * 16)).load(as: SIMD16<Float>.self)") }
+                w.block("for i in 0..<\(n)") { w in
+                    w.line("let s = SIMD16<Float>(repeating: x[i])")
+                    w.line("let wp = UnsafeRawPointer(wb + i * \(lanes))")
+                    for v in 0..<vectors { w.line("a\(v) = a\(v).addingProduct(s, wp.load(fromByteOffset: \(v * 64), as: SIMD16<Float>.self))") }
+                }
+                w.line("let yp = y + ob * \(lanes)")
+                let lastValid = out - (blocks - 1) * lanes
+                for v in 0..<vectors {
+                    let value = relu ? "a\(v).replacing(with: 0, where: a\(v) .< 0)" : "a\(v)"
+                    if lastValid == lanes {
+                        w.line("UnsafeMutableRawPointer(yp + \(v * 16)).storeBytes(of: \(value), as: SIMD16<Float>.self)")
+                    } else {
+                        // Outputs past the layer's width are not stored (the buffer ends there).
+                        w.line("let t\(v) = \(value)")
+                        w.line("for l in 0..<16 where ob * \(lanes) + \(v * 16) + l < \(out) { yp[\(v * 16) + l] = t\(v)[l] }")
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,153 @@
+import VGGCore
+
+/// Generates `Network.swift` and the packed weights for one model.
+///
+/// Activations live in one arena allocated once: two buffers used in turn (step k reads
+/// buffer k mod 2 and writes the other), each sized for the largest tensor it ever holds,
+/// bordered with zeros where a padded convolution reads it. A buffer is reused as soon as
+/// the tensor in it is dead, which in a sequential network is one step later.
+public struct GeneratedNetwork {
+    public let source: String
+    public let weights: [UInt8]
+    public let arenaBytes: Int
+    public let stepNames: [String]
+}
+
+public enum NetworkEmitter {
+    public static func generate(_ model: Model, options: CodegenOptions, modelFile: String) throws -> GeneratedNetwork {
+        let schedule = try Schedule(model)
+        let steps = schedule.steps
+        var packer = WeightPacker()
+        var body = SourceWriter()      // small per-step kernels
+        var kernels = KernelRegistry() // convolution, dense and pool kernels
+        var run = SourceWriter()       // the calls inside run()
+        var emitted = Set<String>()
+
+        // Arena: tensor k (input of step k; k = steps.count is the output) lives in buffer k % 2.
+        let storages = (0...steps.count).map { schedule.storage(input: $0) }
+        var sizes = [0, 0]
+        for (k, s) in storages.enumerated() { sizes[k % 2] = max(sizes[k % 2], s.floats) }
+        sizes = sizes.map { ($0 + 15) / 16 * 16 }
+        let arenaFloats = sizes[0] + sizes[1]
+        func buffer(_ k: Int) -> String { k % 2 == 0 ? "b0" : "b1" }
+
+        for (k, step) in steps.enumerated() {
+            let inS = storages[k], outS = storages[k + 1]
+            let x = buffer(k), y = buffer(k + 1)
+            run.line("// step \(k): \(step.name) → \(step.output)")
+            if outS.isPadded {
+                run.line("zeroBorder(\(y), \(outS.height), \(outS.width), \(outS.channels), \(outS.border.top), \(outS.border.left), \(outS.border.bottom), \(outS.border.right))")
+            }
+            let first = model.layers[step.layers[0]].name
+            switch step.kind {
+            case let .conv(conv, g, bn, relu, pool):
+                let bnName = bn.map { ($0, model.layers[step.layers[1]].name) }
+                let (weight, bias) = foldedParameters(model: model, layer: first, outputs: conv.outChannels,
+                                                      hasBias: conv.hasBias, batchNorm: bnName, options: options)
+                let e = ConvolutionEmitter(conv: conv, g: g, input: inS, output: outS, relu: relu, pool: pool,
+                                           shifted: options.has { $0 == .wrongPadding(layer: first) },
+                                           unrollTaps: options.unrollTaps)
+                packer.append(packBlocks(weight, rows: g.kernelHeight * g.kernelWidth * conv.inChannels,
+                                         outputs: conv.outChannels, lanes: e.lanes), key: "\(k).weight")
+                packer.append(padded(bias, to: e.lanes), key: "\(k).bias")
+                let name = kernels.register(e.functionName) { e.emit(&$0, name: $1) }
+                run.line("parallelRanges(\(e.rows), threads) { \(name)(\(x), \(y), w + \(packer.offsets["\(k).weight"]!), w + \(packer.offsets["\(k).bias"]!), $0, $1) }")
+            case let .dense(dense, bn, relu):
+                let bnName = bn.map { ($0, model.layers[step.layers[1]].name) }
+                let (weight, bias) = foldedParameters(model: model, layer: first, outputs: dense.outFeatures,
+                                                      hasBias: dense.hasBias, batchNorm: bnName, options: options)
+                let e = DenseEmitter(dense: dense, relu: relu)
+                packer.append(packBlocks(weight, rows: dense.inFeatures, outputs: dense.outFeatures, lanes: e.lanes), key: "\(k).weight")
+                packer.append(padded(bias, to: e.lanes), key: "\(k).bias")
+                let name = kernels.register(e.functionName) { e.emit(&$0, name: $1) }
+                run.line("parallelRanges(\(e.blocks), threads) { \(name)(\(x), \(y), w + \(packer.offsets["\(k).weight"]!), w + \(packer.offsets["\(k).bias"]!), $0, $1) }")
+            case let .pool(g, isMax):
+                let e = PoolEmitter(g: g, channels: inS.channels, isMax: isMax, output: outS)
+                let name = kernels.register(e.functionName) { e.emit(&$0, name: $1) }
+                run.line("parallelRanges(\(g.outputHeight), threads) { \(name)(\(x), \(y), $0, $1) }")
+            case let .batchNorm(bn):
+                let t = { (s: String) -> [Float] in model.tensors["\(first).\(s)"]!.data }
+                let invStd = t("variance").map { 1 / ($0 + bn.epsilon).squareRoot() }
+                packer.append(t("mean") + invStd + t("gamma") + t("beta"), key: "\(k).bn")
+                let name = "batchnorm_step\(k)"
+                ElementwiseEmitter.batchNorm(&body, name: name, rows: inS.height, width: inS.width, channels: inS.channels, output: outS)
+                run.line("\(name)(\(x), \(y), w + \(packer.offsets["\(k).bn"]!))")
+            case .relu:
+                let name = "relu_step\(k)"
+                ElementwiseEmitter.relu(&body, name: name, rows: inS.height, width: inS.width, channels: inS.channels, output: outS)
+                run.line("\(name)(\(x), \(y))")
+            case .globalAveragePool:
+                let name = "global_average_pool_\(inS.height)x\(inS.width)x\(inS.channels)"
+                if emitted.insert(name).inserted {
+                    ElementwiseEmitter.globalAveragePool(&body, name: name, pixels: inS.height * inS.width, channels: inS.channels)
+                }
+                run.line("\(name)(\(x), \(y))")
+            case .softmax:
+                let name = "softmax_\(inS.channels)"
+                if emitted.insert(name).inserted { ElementwiseEmitter.softmax(&body, name: name, count: inS.channels) }
+                run.line("\(name)(\(x), \(y))")
+            case .sigmoid:
+                let name = "sigmoid_\(inS.channels)"
+                if emitted.insert(name).inserted { ElementwiseEmitter.sigmoid(&body, name: name, count: inS.channels) }
+                run.line("\(name)(\(x), \(y))")
+            }
+            run.line("if let dump { dump(\(k), interior(\(y), \(outS.origin), \(outS.height), \(outS.width * outS.channels), \(outS.rowStride))) }")
+        }
+
+        var w = SourceWriter()
+        emitHeader(&w, model: model, options: options, modelFile: modelFile, schedule: schedule, arenaBytes: arenaFloats * 4)
+        emitConstants(&w, model: model, options: options, schedule: schedule, arenaFloats: arenaFloats)
+        let n = steps.count
+        let logits = storages[n - 1], outputs = storages[n]
+        w.block("extension Network") { w in
+            w.line("/// Runs one image (\(model.input.height)×\(model.input.width)×\(model.input.channels), channels-last).")
+            w.line("/// Returns the pre-softmax logits and the class probabilities; `dump` sees every step's output.")
+            w.block("static func run(_ input: UnsafePointer<Float>, threads: Int, dump: ((Int, [Float]) -> Void)?) -> (logits: [Float], probabilities: [Float])") { w in
+                w.line("let w = vggc_weight_base()")
+                w.line("let b0 = arena, b1 = arena + \(sizes[0])")
+                let s0 = storages[0]
+                if s0.isPadded {
+                    w.line("zeroBorder(b0, \(s0.height), \(s0.width), \(s0.channels), \(s0.border.top), \(s0.border.left), \(s0.border.bottom), \(s0.border.right))")
+                }
+                w.line("for r in 0..<\(s0.height) { (b0 + \(s0.origin) + r * \(s0.rowStride)).update(from: input + r * \(s0.width * s0.channels), count: \(s0.width * s0.channels)) }")
+                for l in run.text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() { w.line(String(l)) }
+                w.line("let logits = interior(\(buffer(n - 1)), \(logits.origin), \(logits.height), \(logits.width * logits.channels), \(logits.rowStride))")
+                w.line("let out = interior(\(buffer(n)), 0, 1, \(outputs.channels), \(outputs.channels))")
+                w.line(model.isSingleSigmoid && outputs.channels == 1 ? "return (logits, [1 - out[0], out[0]])" : "return (logits, out)")
+            }
+        }
+        w.line()
+        emitSupport(&w)
+        w.line()
+        w.line("// MARK: - Kernels")
+        w.line()
+        for l in (kernels.source.text + body.text).split(separator: "\n", omittingEmptySubsequences: false).dropLast() { w.line(String(l)) }
+        return GeneratedNetwork(source: w.text, weights: packer.bytes, arenaBytes: arenaFloats * 4, stepNames: steps.map(\.name))
+    }
+
+}
+
+/// Kernels by name. Layers whose kernels come out identical share one function; a kernel
+/// whose name is taken by different code (another output border, an injected fault) gets a
+/// suffixed name, so names stay meaningful and code is never silently shared wrongly.
+struct KernelRegistry {
+    private var texts: [String: String] = [:]
+    private(set) var source = SourceWriter()
+
+    mutating func register(_ base: String, _ emit: (inout SourceWriter, String) -> Void) -> String {
+        for n in 1... {
+            let name = n == 1 ? base : "\(base)_v\(n)"
+            var w = SourceWriter()
+            emit(&w, name)
+            if let existing = texts[name] {
+                if existing == w.text { return name }
+                continue
+            }
+            texts[name] = w.text
+            for l in w.text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() { source.line(String(l)) }
+            source.line()
+            return name
+        }
+        fatalError("unreachable")
+    }
+}

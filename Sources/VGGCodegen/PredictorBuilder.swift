@@ -1,0 +1,164 @@
+import Foundation
+import VGGCore
+
+/// Why a predictor could not be generated or built.
+public enum CodegenError: Error, Equatable, CustomStringConvertible {
+    case cannotWrite(path: String, reason: String)
+    case toolMissing(String)
+    case buildFailed(command: String, output: String)
+    case invalidName(String)
+    case unsupportedTarget(String)
+
+    public var description: String {
+        switch self {
+        case let .cannotWrite(path, reason): return "cannot write \(path): \(reason)"
+        case let .toolMissing(tool): return "\(tool) was not found on PATH; it is needed to build the predictor"
+        case let .buildFailed(command, output): return "build step failed: \(command)\n\(output)"
+        case let .invalidName(name): return "predictor name \"\(name)\" is invalid: use 1...64 letters, digits, '_' or '-'"
+        case let .unsupportedTarget(cpu):
+            return "target CPU \"\(cpu)\" is not known; use native, x86-64-v3, x86-64-v4 or an LLVM CPU name such as znver5"
+        }
+    }
+}
+
+/// Writes a predictor's source folder and compiles it into one static executable.
+///
+/// The folder is complete on its own: the generated `Network.swift`, the runtime (the
+/// predictor's command line and the same image-decoding Swift and C files `vggc` itself
+/// uses), `bridge.h`, the packed weights (`weights.bin`, linked by `weights.S` through
+/// `.incbin` as 64-byte-aligned read-only data — never Swift literals, which swiftc cannot
+/// compile at this size) and `build.sh`, the exact commands below.
+public enum PredictorBuilder {
+    public struct Sources {
+        public let directory: String
+        public let network: GeneratedNetwork
+        public let files: [String]
+    }
+
+    public struct Build {
+        public let output: String
+        public let binaryBytes: Int
+        public let weightBytes: Int
+        public let seconds: Double
+    }
+
+    public static let runtimeLibraries = ["-lpng16", "-ljpeg", "-lz", "-lm"]
+
+    /// Flags that select the CPU for swiftc (see ../shared/notes/swift-performance.md: without
+    /// one, swiftc emits SSE2 and every FMA becomes a libm call).
+    public static func cpuFlags(_ target: String) throws -> [String] {
+        switch target {
+        case "native": return ["-Xcc", "-march=native"]
+        case "x86-64-v2", "x86-64-v3", "x86-64-v4": return ["-Xcc", "-march=\(target)"]
+        default:
+            guard target.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }), !target.isEmpty else {
+                throw CodegenError.unsupportedTarget(target)
+            }
+            return ["-target-cpu", target]
+        }
+    }
+
+    /// The commands that build the folder, run inside it; `$OUT` is the output binary.
+    public static func buildCommands(options: CodegenOptions) throws -> [[String]] {
+        let c = RuntimeSources.cFiles.map(\.name).filter { $0.hasSuffix(".c") }
+        var commands = c.map { ["clang", "-O2", "-ffp-contract=off", "-c", $0, "-o", "$OBJ/\($0.dropLast(2)).o"] }
+        commands.append(["clang", "-c", "weights.S", "-o", "$OBJ/weights.o"])
+        let swift = ["Network.swift"] + RuntimeSources.swiftFiles.map(\.name)
+        let objects = c.map { "$OBJ/\($0.dropLast(2)).o" } + ["$OBJ/weights.o"]
+        commands.append(["swiftc", "-Ounchecked", "-wmo"] + (try cpuFlags(options.targetCPU))
+            + ["-static-executable", "-import-objc-header", "bridge.h"] + swift + objects + runtimeLibraries
+            + ["-Xlinker", "--strip-all", "-o", "$OUT"])
+        return commands
+    }
+
+    /// Writes every file of the predictor into `directory` (created if missing).
+    public static func writeSources(model: Model, options: CodegenOptions, modelFile: String,
+                                    to directory: String) throws -> Sources {
+        guard (1...64).contains(options.name.count),
+              options.name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) else {
+            throw CodegenError.invalidName(options.name)
+        }
+        let network = try NetworkEmitter.generate(model, options: options, modelFile: modelFile)
+        var files: [(String, [UInt8])] = [("Network.swift", Array(network.source.utf8))]
+        files += RuntimeSources.swiftFiles.map { ($0.name, Array($0.contents.utf8)) }
+        files += RuntimeSources.cFiles.map { ($0.name, Array($0.contents.utf8)) }
+        files.append(("bridge.h", Array(bridgeHeader.utf8)))
+        files.append(("weights.S", Array(weightsAssembly.utf8)))
+        files.append(("weights.bin", network.weights))
+        files.append(("build.sh", Array(try buildScript(options: options).utf8)))
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            for (name, bytes) in files {
+                try Data(bytes).write(to: URL(fileURLWithPath: directory).appendingPathComponent(name), options: .atomic)
+            }
+            try FileManager.default.setAttributes([.posixPermissions: 0o755],
+                                                  ofItemAtPath: (directory as NSString).appendingPathComponent("build.sh"))
+        } catch {
+            throw CodegenError.cannotWrite(path: directory, reason: "\(error.localizedDescription)")
+        }
+        return Sources(directory: directory, network: network, files: files.map(\.0))
+    }
+
+    /// Compiles a written source folder into `output` (an absolute or relative path).
+    public static func build(_ sources: Sources, options: CodegenOptions, output: String) throws -> Build {
+        let start = Date()
+        let out = URL(fileURLWithPath: output).standardizedFileURL.path
+        let objects = FileManager.default.temporaryDirectory.appendingPathComponent("vggc-build-\(UUID().uuidString)").path
+        try? FileManager.default.createDirectory(atPath: objects, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: objects) }
+        for command in try buildCommands(options: options) {
+            let args = command.map { $0.replacingOccurrences(of: "$OBJ", with: objects).replacingOccurrences(of: "$OUT", with: out) }
+            try runTool(args, in: sources.directory)
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0
+        return Build(output: out, binaryBytes: size, weightBytes: sources.network.weights.count,
+                     seconds: Date().timeIntervalSince(start))
+    }
+
+    static func runTool(_ args: [String], in directory: String) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = args
+        p.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            if p.terminationStatus == 127 { throw CodegenError.toolMissing(args[0]) }
+            let text = String(decoding: data, as: UTF8.self)
+            throw CodegenError.buildFailed(command: args.joined(separator: " "), output: String(text.suffix(4000)))
+        }
+    }
+
+    static let bridgeHeader = """
+        // bridge.h — generated by vggc. The C side of the predictor: image codecs and weights.
+        #include "image_codecs.h"
+        extern const unsigned char vggc_weights[];
+        static inline const float *_Nonnull vggc_weight_base(void) { return (const float *)vggc_weights; }
+
+        """
+
+    static let weightsAssembly = """
+        # weights.S — generated by vggc. Links weights.bin into the binary as aligned read-only data.
+            .section .rodata
+            .balign 64
+            .globl vggc_weights
+        vggc_weights:
+            .incbin "weights.bin"
+            .section .note.GNU-stack,"",@progbits
+
+        """
+
+    static func buildScript(options: CodegenOptions) throws -> String {
+        var s = "#!/usr/bin/env bash\n# build.sh — generated by vggc: builds this predictor without vggc.\n"
+        s += "# Usage: ./build.sh [OUTPUT]\nset -euo pipefail\ncd \"$(dirname \"$0\")\"\n"
+        s += "OUT=$(realpath -m \"${1:-\(options.name)}\")\nOBJ=$(mktemp -d)\ntrap 'rm -rf \"$OBJ\"' EXIT\n"
+        for c in try buildCommands(options: options) {
+            s += c.map { $0.hasPrefix("$") || $0.contains("/") ? "\"\($0)\"" : $0 }.joined(separator: " ") + "\n"
+        }
+        return s
+    }
+}

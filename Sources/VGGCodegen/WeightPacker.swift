@@ -1,0 +1,88 @@
+import VGGCore
+
+/// Lays out every step's parameters in the order and shape its kernel reads them.
+///
+/// - Convolution: batch norm folded (`w·s`, `(b − mean)·s + β` with `s = γ/√(var+ε)`,
+///   computed in Double, rounded once), then `[outBlock][kh][kw][cin][lanes]` where `lanes`
+///   is the kernel's output-channel block (16 or 32), zero-padded past `cout`; bias padded
+///   to whole blocks.
+/// - Dense: folded likewise, then `[outBlock][in][lanes]` so each block streams contiguously.
+/// Every tensor starts 64-byte aligned (16 floats), so the kernels' SIMD16 loads are aligned.
+struct WeightPacker {
+    private(set) var floats: [Float] = []
+    /// Float offset of each packed tensor, by step index and role ("weight", "bias", …).
+    private(set) var offsets: [String: Int] = [:]
+
+    mutating func append(_ values: [Float], key: String) {
+        while floats.count % 16 != 0 { floats.append(0) }
+        offsets[key] = floats.count
+        floats += values
+    }
+
+    /// Little-endian bytes of the blob, for `weights.bin`.
+    var bytes: [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(floats.count * 4)
+        for f in floats { withUnsafeBytes(of: f.bitPattern.littleEndian) { out += $0 } }
+        return out
+    }
+}
+
+/// Output-channel block width for a convolution: two SIMD16 vectors when the channels
+/// allow, else one (keeps 14–16 accumulators live, see docs/codegen.md).
+func convLanes(_ cout: Int) -> Int { cout % 32 == 0 ? 32 : 16 }
+
+/// Output block for dense layers: up to 8 vectors (128 outputs) so a wide layer splits
+/// over the threads and each block's accumulators stay in registers.
+func denseLanes(_ outputs: Int) -> Int { min(8, (outputs + 15) / 16) * 16 }
+
+/// Weights and bias after folding a following batch norm, in the original layout
+/// (`[…, out]` with the output channel fastest), faults applied.
+func foldedParameters(model: Model, layer: String, outputs: Int, hasBias: Bool, batchNorm: (BatchNorm, String)?,
+                      options: CodegenOptions) -> (weight: [Float], bias: [Float]) {
+    var weight = model.tensors["\(layer).weight"]!.data
+    var bias = hasBias ? model.tensors["\(layer).bias"]!.data : [Float](repeating: 0, count: outputs)
+    for fault in options.faults {
+        switch fault {
+        case let .perturbWeight(l, index, delta) where l == layer: weight[index] += delta
+        case let .dropBias(l) where l == layer: bias = [Float](repeating: 0, count: outputs)
+        default: break
+        }
+    }
+    if let (bn, name) = batchNorm {
+        let t = { (s: String) -> [Float] in model.tensors["\(name).\(s)"]!.data }
+        let gamma = t("gamma"), beta = t("beta"), mean = t("mean"), variance = t("variance")
+        let scale: [Double] = (0..<outputs).map { o in
+            let std = (Double(variance[o]) + Double(bn.epsilon)).squareRoot()
+            return Double(gamma[o]) / std
+        }
+        for i in weight.indices { weight[i] = Float(Double(weight[i]) * scale[i % outputs]) }
+        for o in 0..<outputs {
+            let shifted = (Double(bias[o]) - Double(mean[o])) * scale[o]
+            bias[o] = Float(shifted + Double(beta[o]))
+        }
+    }
+    if options.has({ $0 == .swapChannels(layer: layer) }) && outputs > 1 {
+        for r in 0..<(weight.count / outputs) { weight.swapAt(r * outputs, r * outputs + 1) }
+        bias.swapAt(0, 1)
+    }
+    return (weight, bias)
+}
+
+/// `[rows][outputs]` → `[outputs / lanes blocks][rows][lanes]`, zero-padded.
+func packBlocks(_ weight: [Float], rows: Int, outputs: Int, lanes: Int) -> [Float] {
+    let blocks = (outputs + lanes - 1) / lanes
+    var out = [Float](repeating: 0, count: blocks * rows * lanes)
+    for b in 0..<blocks {
+        for r in 0..<rows {
+            for l in 0..<lanes where b * lanes + l < outputs {
+                out[(b * rows + r) * lanes + l] = weight[r * outputs + b * lanes + l]
+            }
+        }
+    }
+    return out
+}
+
+func padded(_ v: [Float], to multiple: Int) -> [Float] {
+    v + [Float](repeating: 0, count: (multiple - v.count % multiple) % multiple)
+}

@@ -1,0 +1,147 @@
+import ArgumentParser
+import Foundation
+import VGGCheck
+import VGGCore
+import VGGEngine
+import VGGFormat
+
+/// `vggc check`: proves a predictor computes what the model defines, or shows where not.
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Verify a compiled predictor against the dynamic engine.",
+        discussion: """
+        Runs the predictor and the engine on the same inputs — seeded random tensors over the
+        range real images produce (given to both bit-identically) and every image under
+        --images (each side decodes it itself) — and compares the pre-softmax logits and the
+        probabilities element by element.
+
+        Verification is stage by stage: the predictor dumps every (fused) step; the engine runs
+        the same layers on the predictor's own input to that step, and every element must lie
+        within the step's forward-error bound (docs/verification.md) — for a convolution or
+        dense layer of reduction length K about 2·γ(K+1)·Σ|w·x| with γ(n) = n·u/(1−n·u),
+        u = 2⁻²⁴; exactly 0 for ReLU, max-pool and copies. The first step outside its bound is
+        named with position and both values. End-to-end differences of the logits and
+        probabilities (max |Δ|, relative, ULP, top-1 agreement) are reported alongside.
+
+        Exit codes: 0 agree, 2 disagree, 64 usage, 65 bad data (or a predictor built from a
+        different model), 66 missing file.
+        """
+    )
+
+    @Argument(help: "The model.bin file.")
+    var model: String
+
+    @Argument(help: "The predictor binary built by vggc compile.")
+    var predictor: String
+
+    @Option(help: "Folder of images to compare too (searched recursively).")
+    var images: String?
+
+    @Option(help: "Seeded random inputs to compare.")
+    var random = 32
+
+    @Option(help: "Seed for the random inputs.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Threads for both sides (default: all cores).")
+    var threads: Int?
+
+    @Flag(help: "Compare even if the predictor was built from a model with another hash.")
+    var allowHashMismatch = false
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    func validate() throws {
+        guard (0...100_000).contains(random) else { throw ValidationError("--random must be 0...100000, got \(random)") }
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be 1...256, got \(threads)") }
+    }
+
+    func run() throws {
+        var disagree = false
+        try vggc.run {
+            let loaded = try ModelFile.read(path: model)
+            let process = try PredictorProcess(path: predictor)
+            let builtFrom = try process.modelHash()
+            if builtFrom != loaded.info.hash {
+                if !allowHashMismatch { throw CheckError.hashMismatch(predictor: builtFrom, model: loaded.info.hash) }
+                printWarning("the predictor was built from sha256:\(builtFrom), the model is sha256:\(loaded.info.hash); comparing anyway")
+            }
+            let checker = try Checker(model: loaded.model, predictor: process, threads: threads ?? Engine.defaultThreads)
+            var files: [String] = []
+            if let images {
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: images, isDirectory: &isDirectory), isDirectory.boolValue else {
+                    throw ImageFolderMissing(path: images)
+                }
+                files = (FileManager.default.enumerator(atPath: images)?.allObjects as? [String] ?? [])
+                    .filter { ["png", "jpg", "jpeg"].contains(($0 as NSString).pathExtension.lowercased()) }
+                    .sorted().map { (images as NSString).appendingPathComponent($0) }
+            }
+            // Progress on a terminal only; scripts and logs get the report alone.
+            let live = !json && isatty(2) == 1
+            let report = try checker.run(random: random, seed: seed, images: files) { name in
+                if live { FileHandle.standardError.write(Data("\rchecking \(name)\u{1B}[K".utf8)) }
+            }
+            if live { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            disagree = !report.passed
+            if json {
+                try printJSON(CheckJSON(model: model, predictor: predictor, sha256: loaded.info.hash, report: report))
+            } else {
+                print(render(report))
+            }
+        }
+        if disagree { throw ExitCode(2) }
+    }
+
+    private func render(_ r: Checker.Report) -> String {
+        let n = r.results.count
+        let randoms = r.results.filter { $0.input.hasPrefix("random[") }.count
+        let agree = r.results.filter(\.argmaxAgrees).count
+        let maxAbs = r.results.map { max($0.logits.maxAbsolute, $0.probabilities.maxAbsolute) }.max() ?? 0
+        let maxRel = r.results.map(\.logits.maxRelative).max() ?? 0
+        let maxULP = r.results.map(\.logits.maxULP).max() ?? 0
+        var rows = [
+            ["inputs", "\(n) (\(randoms) random, \(n - randoms) images)"],
+            ["stage check", String(format: "worst |Δ| / bound %.3g over every step of every input (≤ 1 passes)",
+                                   r.worst?.worstStageRatio ?? 0)],
+            ["end to end", String(format: "max |Δ| %.3g, max relative Δ (logits) %.3g, max %d ULP (logits)", maxAbs, maxRel, maxULP)],
+            ["top-1 agreement", "\(agree)/\(n)"],
+        ]
+        if let w = r.worst { rows.append(["worst input", w.input]) }
+        for e in r.imageErrors { rows.append(["unreadable", e]) }
+        var out = Format.table(rows) + "\n"
+        if r.passed {
+            out += "PASS: every step of the predictor is within its bound of the engine on every input"
+        } else {
+            let failed = r.results.filter { !$0.passed }.count
+            out += "FAIL: the predictor disagrees with the engine on \(failed) of \(n) inputs"
+            if let d = r.firstDivergence {
+                out += "\nfirst diverging step: \(d.step) (input \(d.input))\n  at \(d.position): predictor \(d.predictor), engine \(d.engine), bound \(d.bound)"
+            }
+        }
+        return out
+    }
+}
+
+struct ImageFolderMissing: Error, CustomStringConvertible {
+    let path: String
+    var description: String { "no such folder: \(path)" }
+}
+
+struct CheckJSON: Encodable {
+    var model: String
+    var predictor: String
+    var sha256: String
+    var report: Checker.Report
+    var passed: Bool { report.passed }
+    enum CodingKeys: String, CodingKey { case model, predictor, sha256, report, passed }
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(model, forKey: .model)
+        try c.encode(predictor, forKey: .predictor)
+        try c.encode(sha256, forKey: .sha256)
+        try c.encode(report, forKey: .report)
+        try c.encode(passed, forKey: .passed)
+    }
+}

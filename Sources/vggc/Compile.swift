@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import VGGCodegen
+import VGGCore
+import VGGFormat
+
+/// `vggc compile`: a model → specialized Swift source → one static predictor binary.
+struct Compile: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Generate specialized Swift for a model and build it into a standalone predictor.",
+        discussion: """
+        Writes the predictor's complete source folder (default Generated/<name>: Network.swift with
+        every shape a literal, the runtime, packed weights linked as data, build.sh), then builds
+        one statically linked executable that needs no Swift toolchain or shared libraries.
+        Run `vggc check MODEL PREDICTOR` afterwards to prove it agrees with the engine.
+        """
+    )
+
+    @Argument(help: "The model.bin file.")
+    var model: String
+
+    @Option(name: .shortAndLong, help: "The predictor binary to write (default: ./<name>-predictor).")
+    var output: String?
+
+    @Option(help: "Predictor name (default: the model file's name).")
+    var name: String?
+
+    @Option(help: "Folder for the generated source (default: Generated/<name>).")
+    var sourceDir: String?
+
+    @Option(help: "CPU to generate code for: native (this machine), x86-64-v3 (AVX2), x86-64-v4 (AVX-512), or an LLVM CPU name such as znver5.")
+    var targetCPU = "native"
+
+    @Flag(help: "Unroll the taps of 3×3 convolutions (slower to compile; see docs/codegen.md).")
+    var unrollTaps = false
+
+    @Flag(help: "Write the source folder only; do not build.")
+    var sourceOnly = false
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    func validate() throws {
+        _ = try PredictorBuilder.cpuFlags(targetCPU)
+    }
+
+    func run() throws {
+        try vggc.run {
+            let start = Date()
+            let loaded = try ModelFile.read(path: model)
+            let predictorName = name ?? Self.defaultName(for: model)
+            let options = CodegenOptions(name: predictorName, modelHash: loaded.info.hash, targetCPU: targetCPU,
+                                         unrollTaps: unrollTaps)
+            let directory = sourceDir ?? "Generated/\(predictorName)"
+            if !json { print("generating \(directory) …") }
+            let sources = try PredictorBuilder.writeSources(model: loaded.model, options: options,
+                                                            modelFile: (model as NSString).lastPathComponent, to: directory)
+            var report = CompileReport(model: model, sha256: loaded.info.hash, sourceDirectory: directory,
+                                       steps: sources.network.stepNames, arenaBytes: sources.network.arenaBytes,
+                                       weightBytes: sources.network.weights.count, targetCPU: targetCPU)
+            if !sourceOnly {
+                if !json { print("building with swiftc (\(targetCPU)) …") }
+                let out = output ?? "\(predictorName)-predictor"
+                let build = try PredictorBuilder.build(sources, options: options, output: out)
+                report.output = build.output
+                report.binaryBytes = build.binaryBytes
+                report.codeBytes = build.binaryBytes - build.weightBytes
+                report.buildSeconds = build.seconds
+            }
+            report.totalSeconds = Date().timeIntervalSince(start)
+            if json { try printJSON(report) } else { print(report.text) }
+        }
+    }
+
+    /// `Models/pneumonia.bin` → `pneumonia`, with anything but letters, digits, `_`, `-` replaced.
+    static func defaultName(for path: String) -> String {
+        let base = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        let cleaned = String(base.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") ? $0 : "_" })
+        return cleaned.isEmpty ? "model" : String(cleaned.prefix(64))
+    }
+}
+
+struct CompileReport: Encodable {
+    var model: String
+    var sha256: String
+    var sourceDirectory: String
+    var steps: [String]
+    var arenaBytes: Int
+    var weightBytes: Int
+    var targetCPU: String
+    var output: String?
+    var binaryBytes: Int?
+    var codeBytes: Int?
+    var buildSeconds: Double?
+    var totalSeconds: Double = 0
+
+    var text: String {
+        var rows = [["source", sourceDirectory], ["steps", "\(steps.count) (fused from the model's layers)"],
+                    ["activations", "\(Format.bytes(arenaBytes)) (planned arena, peak)"], ["target CPU", targetCPU]]
+        if let output, let binaryBytes, let codeBytes, let buildSeconds {
+            rows.insert(["predictor", output], at: 0)
+            rows.append(["binary", "\(Format.bytes(binaryBytes)): weights \(Format.bytes(weightBytes)), code and runtime \(Format.bytes(codeBytes))"])
+            rows.append(["compile time", String(format: "%.1f s (swiftc and link), %.1f s in all", buildSeconds, totalSeconds)])
+        } else {
+            rows.append(["weights", Format.bytes(weightBytes)])
+        }
+        return Format.table(rows)
+    }
+}
