@@ -54,6 +54,8 @@ let package = Package(
         .testTarget(name: "VGGFormatTests", dependencies: ["VGGFormat", "VGGCore"]),
         .testTarget(name: "VGGImageTests", dependencies: ["VGGImage", "VGGCore", "CImageCodecs"]),
         .testTarget(name: "VGGEngineTests", dependencies: ["VGGEngine", "VGGCore"], swiftSettings: fastMath),
+        .testTarget(name: "VGGCodegenTests", dependencies: ["VGGCodegen", "VGGCheck", "VGGCore", "VGGEngine"],
+                    exclude: ["Snapshots"]),
         .testTarget(name: "CLITests", dependencies: ["vggc", "VGGCore", "VGGFormat", "CImageCodecs"]),
     ],
     swiftLanguageModes: [.v5]

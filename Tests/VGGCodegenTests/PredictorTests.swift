@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+import VGGCheck
+import VGGCodegen
+import VGGCore
+
+/// Generated predictors compiled, run, and verified against the engine. Serialized: each
+/// build is a swiftc run, and the machine has two cores.
+@Suite("Compiled predictors", .serialized)
+struct PredictorTests {
+    @Test(arguments: ["tiny_conv", "every_layer", "small_vgg", "odd_sizes"])
+    func agreesWithEngine(_ name: String) throws {
+        let model = try [ "tiny_conv": TestModels.tinyConv, "every_layer": TestModels.everyLayer,
+                          "small_vgg": TestModels.smallVGG, "odd_sizes": TestModels.oddSizes ][name]!()
+        let built = try BuiltPredictor(model, name: name)
+        defer { built.remove() }
+        let report = try built.check(model, random: 6)
+        let divergence = report.firstDivergence.map { "\($0)" } ?? "none"
+        #expect(report.passed, "first divergence: \(divergence)")
+        let agreeing = report.results.filter { $0.argmaxAgrees }.count
+        #expect(agreeing == report.results.count)
+    }
+
+    struct FaultCase: CustomTestStringConvertible, Sendable {
+        var fault: CodegenOptions.Fault
+        var step: String
+        var testDescription: String { "\(fault)" }
+    }
+
+    /// Deliberately broken generated code: check must fail and name the broken step.
+    /// `conv1` has a reduction length of 9, so a 1e-3 change of one weight is far above its
+    /// bound (≈ 2·γ(10)·Σ|w·x| ≈ 1e-6 here); see docs/verification.md for the general rule.
+    @Test(arguments: [
+        FaultCase(fault: .perturbWeight(layer: "conv1", index: 4 * 16 + 3, delta: 1e-3), step: "conv1+relu1+pool1"),
+        FaultCase(fault: .wrongPadding(layer: "conv1"), step: "conv1+relu1+pool1"),
+        FaultCase(fault: .dropBias(layer: "fc"), step: "fc"),
+        FaultCase(fault: .swapChannels(layer: "conv1"), step: "conv1+relu1+pool1"),
+    ])
+    func checkCatchesAndNamesBrokenCode(_ c: FaultCase) throws {
+        let model = try TestModels.tinyConv()
+        let built = try BuiltPredictor(model, name: "faulty", faults: [c.fault])
+        defer { built.remove() }
+        let report = try built.check(model, random: 3)
+        #expect(!report.passed)
+        #expect(report.firstDivergence?.step == c.step)
+    }
+
+    /// The predictor is one static file: no shared libraries, and it runs with an empty
+    /// environment (no PATH, no LD_LIBRARY_PATH, nothing from the Swift toolchain).
+    @Test func runsWithoutToolchain() throws {
+        let model = try TestModels.tinyConv()
+        let built = try BuiltPredictor(model, name: "static_check")
+        defer { built.remove() }
+        let ldd = try run("/usr/bin/env", ["ldd", built.binary])
+        #expect(ldd.output.contains("not a dynamic executable"))
+        let version = try run("/usr/bin/env", ["-i", built.binary, "--version"])
+        #expect(version.status == 0)
+        #expect(version.output.contains("sha256:" + String(repeating: "0", count: 64)))
+        // Raw input through the bare binary with an empty environment.
+        let input = FileManager.default.temporaryDirectory.appendingPathComponent("vggc-raw-\(UUID().uuidString).f32")
+        defer { try? FileManager.default.removeItem(at: input) }
+        try writeFloats([Float](repeating: 0.5, count: 64), to: input)
+        let out = try run("/usr/bin/env", ["-i", built.binary, "--raw", input.path, "--json"])
+        #expect(out.status == 0)
+        #expect(out.output.contains("\"probabilities\""))
+    }
+
+    func run(_ tool: String, _ args: [String]) throws -> (status: Int32, output: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: tool)
+        p.arguments = args
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import VGGCheck
+import VGGCodegen
+import VGGCore
+
+/// Small models that together cover every layer kind, fusion and edge size the generator
+/// handles. Parameters are seeded noise (non-zero biases, BN away from identity).
+enum TestModels {
+    /// conv 3×3 + ReLU + fused 2×2 max-pool, dense, softmax: the VGG pattern at its smallest.
+    static func tinyConv() throws -> Model {
+        try make("tiny_conv", InputSpec(height: 8, width: 8, channels: 1), ["NORMAL", "PNEUMONIA"], [
+            NamedLayer("conv1", .conv2D(Conv2D(inChannels: 1, outChannels: 16))),
+            NamedLayer("relu1", .relu(ReLU())),
+            NamedLayer("pool1", .maxPool2D(MaxPool2D())),
+            NamedLayer("flatten", .flatten(Flatten())),
+            NamedLayer("fc", .dense(Dense(inFeatures: 256, outFeatures: 2))),
+            NamedLayer("softmax", .softmax(Softmax())),
+        ])
+    }
+
+    /// Every layer kind and the awkward cases: 5×5 stride-2 conv with asymmetric explicit
+    /// pads, 17 output channels (a partial SIMD block), BN folded and stand-alone, stand-alone
+    /// ReLU, average and max pools with padding, GAP, dense + BN + ReLU, dropout, sigmoid.
+    static func everyLayer() throws -> Model {
+        try make("every_layer", InputSpec(height: 9, width: 7, channels: 3, mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.3]),
+                 ["NORMAL", "PNEUMONIA"], [
+            NamedLayer("conv1", .conv2D(Conv2D(kernelHeight: 5, kernelWidth: 5, strideHeight: 2, strideWidth: 2,
+                                                padding: .explicit(top: 2, left: 1, bottom: 1, right: 2),
+                                                inChannels: 3, outChannels: 17, hasBias: true))),
+            NamedLayer("bn1", .batchNorm(BatchNorm(channels: 17))),
+            NamedLayer("relu1", .relu(ReLU())),
+            NamedLayer("avg", .averagePool2D(AveragePool2D(PoolWindow(kernel: 3, stride: 1, padding: .same)))),
+            NamedLayer("bn2", .batchNorm(BatchNorm(channels: 17))),
+            NamedLayer("relu2", .relu(ReLU())),
+            NamedLayer("max", .maxPool2D(MaxPool2D(PoolWindow(kernel: 3, stride: 2, padding: .same)))),
+            NamedLayer("conv2", .conv2D(Conv2D(kernel: 1, stride: 1, padding: .valid, inChannels: 17, outChannels: 15, hasBias: false))),
+            NamedLayer("gap", .globalAveragePool(GlobalAveragePool())),
+            NamedLayer("fc1", .dense(Dense(inFeatures: 15, outFeatures: 33))),
+            NamedLayer("bn3", .batchNorm(BatchNorm(channels: 33))),
+            NamedLayer("relu3", .relu(ReLU())),
+            NamedLayer("drop", .dropout(Dropout(rate: 0.3))),
+            NamedLayer("fc2", .dense(Dense(inFeatures: 33, outFeatures: 1))),
+            NamedLayer("sigmoid", .sigmoid(Sigmoid())),
+        ])
+    }
+
+    /// A real VGG-11 with batch norm at 1/16 width (4…32 channels), 32×32 gray input.
+    static func smallVGG() throws -> Model {
+        var m = try Model.vgg(VGGConfiguration(depth: .vgg11, batchNorm: true, widthMultiplier: 0.0625,
+                                               input: InputSpec(height: 32, width: 32, channels: 1),
+                                               labels: ["NORMAL", "PNEUMONIA"], head: .small(hidden: 16, dropout: 0.5)), seed: 2)
+        m.randomizeParameters(seed: 3)
+        return m
+    }
+
+    /// Odd sizes: 3 input channels, stride-2 valid 3×3, 1×1, 15 and 33 channels, 13×11 input.
+    static func oddSizes() throws -> Model {
+        try make("odd_sizes", InputSpec(height: 13, width: 11, channels: 3), ["a", "b", "c"], [
+            NamedLayer("conv1", .conv2D(Conv2D(kernel: 3, stride: 2, padding: .valid, inChannels: 3, outChannels: 33))),
+            NamedLayer("relu1", .relu(ReLU())),
+            NamedLayer("conv2", .conv2D(Conv2D(kernel: 3, stride: 1, padding: .same, inChannels: 33, outChannels: 15))),
+            NamedLayer("relu2", .relu(ReLU())),
+            NamedLayer("conv3", .conv2D(Conv2D(kernel: 1, stride: 1, padding: .valid, inChannels: 15, outChannels: 32))),
+            NamedLayer("flatten", .flatten(Flatten())),
+            NamedLayer("fc", .dense(Dense(inFeatures: 6 * 5 * 32, outFeatures: 3))),
+            NamedLayer("softmax", .softmax(Softmax())),
+        ])
+    }
+
+    static func make(_ name: String, _ input: InputSpec, _ labels: [String], _ layers: [NamedLayer]) throws -> Model {
+        var m = Model(input: input, labels: labels, layers: layers)
+        m.randomizeParameters(seed: UInt64(name.utf8.reduce(0) { $0 &* 31 &+ Int($1) } & 0xFFFF))
+        try m.validate()
+        return m
+    }
+}
+
+/// A predictor built into a fresh temporary folder.
+struct BuiltPredictor {
+    let directory: URL
+    let binary: String
+    let sources: PredictorBuilder.Sources
+
+    init(_ model: Model, name: String, faults: [CodegenOptions.Fault] = []) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("vggc-codegen-\(UUID().uuidString)")
+        let options = CodegenOptions(name: name, modelHash: String(repeating: "0", count: 64), faults: faults)
+        sources = try PredictorBuilder.writeSources(model: model, options: options, modelFile: "\(name).bin",
+                                                    to: directory.appendingPathComponent("src").path)
+        binary = try PredictorBuilder.build(sources, options: options, output: directory.appendingPathComponent(name).path).output
+    }
+
+    func check(_ model: Model, random: Int = 4) throws -> Checker.Report {
+        try Checker(model: model, predictor: PredictorProcess(path: binary), threads: 2).run(random: random, seed: 7, images: [])
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: directory) }
+}
