@@ -19,8 +19,13 @@ struct CLI {
     }()
 
     static func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
+        try runBinary(executable.path, arguments, in: directory)
+    }
+
+    /// Runs any program (e.g. a compiled predictor) the same way.
+    static func runBinary(_ path: String, _ arguments: [String], in directory: URL? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = executable
+        process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
         let out = Pipe(), err = Pipe()

@@ -111,3 +111,47 @@ struct CLITests {
         #expect(try CLI.run(["--version"]).stdout.contains(ToolchainVersion.string))
     }
 }
+
+/// compile → predictor → check, as a user runs them.
+@Suite("vggc compile and check", .serialized)
+struct CompileCheckCLITests {
+    @Test func compileRunCheck() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = dir.appendingPathComponent("m.bin").path, other = dir.appendingPathComponent("other.bin").path
+        for (path, seed) in [(model, "1"), (other, "2")] {
+            let r = try CLI.run(["create", "--arch", "vgg11", "--width", "0.0625", "--input", "32x32x1", "--head", "gap",
+                                 "--seed", seed, "-o", path])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let predictor = dir.appendingPathComponent("m-predictor").path
+        let compiled = try CLI.run(["compile", model, "-o", predictor, "--source-dir", dir.appendingPathComponent("src").path, "--json"])
+        #expect(compiled.status == 0, "\(compiled.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(compiled.stdout.utf8)) as? [String: Any])
+        #expect((report["binaryBytes"] as? Int ?? 0) > 1_000_000)
+        #expect((report["arenaBytes"] as? Int ?? 0) > 0)
+
+        // The predictor names the model it was built from.
+        let hash = try ModelFile.read(path: model).info.hash
+        let version = try CLI.runBinary(predictor, ["--version"])
+        #expect(version.stdout.contains("sha256:\(hash)"))
+
+        // Agreement: exit 0.
+        let check = try CLI.run(["check", model, predictor, "--random", "3"])
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        #expect(check.stdout.contains("PASS"))
+
+        // A predictor from another model is refused (65) unless explicitly allowed, and then
+        // the comparison fails (2) and names the first step.
+        let refused = try CLI.run(["check", other, predictor, "--random", "2"])
+        #expect(refused.status == 65)
+        #expect(refused.stderr.contains("--allow-hash-mismatch"))
+        let mismatch = try CLI.run(["check", other, predictor, "--random", "2", "--allow-hash-mismatch", "--json"])
+        #expect(mismatch.status == 2)
+        let m = try #require(try JSONSerialization.jsonObject(with: Data(mismatch.stdout.utf8)) as? [String: Any])
+        #expect(m["passed"] as? Bool == false)
+
+        // Missing predictor: 66.
+        #expect(try CLI.run(["check", model, dir.appendingPathComponent("nope").path]).status == 66)
+    }
+}
