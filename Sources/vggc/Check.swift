@@ -49,10 +49,17 @@ struct Check: ParsableCommand {
     @Flag(help: "Compare even if the predictor was built from a model with another hash.")
     var allowHashMismatch = false
 
+    @Flag(help: "Also time the engine and the predictor on one input, side by side, and print the ratio.")
+    var bench = false
+
+    @Option(help: "Timed runs per side for --bench.")
+    var benchRuns = 20
+
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
     func validate() throws {
+        guard (1...10_000).contains(benchRuns) else { throw ValidationError("--bench-runs must be 1...10000, got \(benchRuns)") }
         guard (0...100_000).contains(random) else { throw ValidationError("--random must be 0...100000, got \(random)") }
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be 1...256, got \(threads)") }
     }
@@ -85,10 +92,19 @@ struct Check: ParsableCommand {
             }
             if live { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             disagree = !report.passed
+            let timing = bench ? try checker.benchmark(runs: benchRuns, seed: seed) : nil
             if json {
-                try printJSON(CheckJSON(model: model, predictor: predictor, sha256: loaded.info.hash, report: report))
+                try printJSON(CheckJSON(model: model, predictor: predictor, sha256: loaded.info.hash, report: report, bench: timing))
             } else {
                 print(render(report))
+                if let t = timing {
+                    print(Format.table([
+                        ["bench", "batch 1, \(t.threads) thread(s), \(t.runs) runs each, network only"],
+                        ["engine", String(format: "median %.3f ms, min %.3f ms", t.engineMedianMs, t.engineMinMs)],
+                        ["predictor", String(format: "median %.3f ms, min %.3f ms", t.predictorMedianMs, t.predictorMinMs)],
+                        ["ratio", String(format: "predictor is %.2f× the engine's speed", t.speedup)],
+                    ]))
+                }
             }
         }
         if disagree { throw ExitCode(2) }
@@ -134,8 +150,9 @@ struct CheckJSON: Encodable {
     var predictor: String
     var sha256: String
     var report: Checker.Report
+    var bench: LatencyComparison?
     var passed: Bool { report.passed }
-    enum CodingKeys: String, CodingKey { case model, predictor, sha256, report, passed }
+    enum CodingKeys: String, CodingKey { case model, predictor, sha256, report, passed, bench }
     func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(model, forKey: .model)
@@ -143,5 +160,6 @@ struct CheckJSON: Encodable {
         try c.encode(sha256, forKey: .sha256)
         try c.encode(report, forKey: .report)
         try c.encode(passed, forKey: .passed)
+        try c.encodeIfPresent(bench, forKey: .bench)
     }
 }

@@ -58,20 +58,21 @@ struct ConvolutionEmitter {
                     w.block("while true") { w in
                         w.line("let x0 = min(xb, \(outWidth - pixels))")
                         if pool {
+                            // Row 2r's column maxima go straight to the output (L1-hot), and row
+                            // 2r+1 is merged into them: only 16 accumulators are ever live.
                             emitTile(&w, row: "2 * r", prefix: "a")
-                            for q in 0..<pixels / 2 { for v in 0..<vectors {
-                                w.line("var m\(q)_\(v) = pointwiseMax(a\(2 * q)_\(v), a\(2 * q + 1)_\(v))")
-                            } }
+                            emitStore(&w, row: "r", column: "x0 / 2", count: pixels / 2, merge: false, applyReLU: false) {
+                                blend("a\(2 * $0)_\($1)", "a\(2 * $0 + 1)_\($1)")
+                            }
                             w.block("do") { w in
                                 emitTile(&w, row: "2 * r + 1", prefix: "a")
-                                for q in 0..<pixels / 2 { for v in 0..<vectors {
-                                    w.line("m\(q)_\(v) = pointwiseMax(m\(q)_\(v), pointwiseMax(a\(2 * q)_\(v), a\(2 * q + 1)_\(v)))")
-                                } }
+                                emitStore(&w, row: "r", column: "x0 / 2", count: pixels / 2, merge: true, applyReLU: relu) {
+                                    blend("a\(2 * $0)_\($1)", "a\(2 * $0 + 1)_\($1)")
+                                }
                             }
-                            emitStore(&w, row: "r", column: "x0 / 2", count: pixels / 2, prefix: "m")
                         } else {
                             emitTile(&w, row: "r", prefix: "a")
-                            emitStore(&w, row: "r", column: "x0", count: pixels, prefix: "a")
+                            emitStore(&w, row: "r", column: "x0", count: pixels, merge: false, applyReLU: relu) { "a\($0)_\($1)" }
                         }
                         w.line("if x0 + \(pixels) >= \(outWidth) { break }")
                         w.line("xb += \(pixels)")
@@ -108,17 +109,36 @@ struct ConvolutionEmitter {
         }
     }
 
-    /// Stores `count` pixels of `prefix{p}_{v}` at output (row, column + p), ReLU applied.
-    private func emitStore(_ w: inout SourceWriter, row: String, column: String, count: Int, prefix: String) {
+    /// The lane-wise maximum of two named vectors as a compare-and-blend. (The standard
+    /// library's `pointwiseMax` was measured data-dependent here — 120 instead of 225 GFLOP/s
+    /// on ReLU-like data — so it is not used.)
+    func blend(_ a: String, _ b: String) -> String { "\(a).replacing(with: \(b), where: \(a) .< \(b))" }
+
+    /// Stores `count` pixels of `value(p, v)` at output (row, column + p); with `merge`, the
+    /// maximum with what is already there (the first half of a fused pool); ReLU last
+    /// (`.< 0` keeps NaN, as the engine does). Every intermediate is a named `let`: the shape
+    /// of these expressions was measured to steer LLVM (see docs/codegen.md).
+    private func emitStore(_ w: inout SourceWriter, row: String, column: String, count: Int, merge: Bool,
+                           applyReLU: Bool, _ value: (Int, Int) -> String) {
         let cout = conv.outChannels
         let lastValid = cout - (blocks - 1) * lanes
         w.line("let yp = y + \(output.origin) + (\(row)) * \(output.rowStride) + (\(column)) * \(cout) + ob * \(lanes)")
-        func value(_ p: Int, _ v: Int) -> String {
-            relu ? "\(prefix)\(p)_\(v).replacing(with: 0, where: \(prefix)\(p)_\(v) .< 0)" : "\(prefix)\(p)_\(v)"
+        /// Emits lets ending in `r{p}_{v}`, the value to store; `old` loads the stored value.
+        func compute(_ w: inout SourceWriter, _ p: Int, _ v: Int, old: String) {
+            var current = "c\(p)_\(v)"
+            w.line("let \(current) = \(value(p, v))")
+            if merge {
+                w.line("let o\(p)_\(v) = \(old)")
+                w.line("let m\(p)_\(v) = \(blend(current, "o\(p)_\(v)"))")
+                current = "m\(p)_\(v)"
+            }
+            w.line("let r\(p)_\(v) = " + (applyReLU ? "\(current).replacing(with: 0, where: \(current) .< 0)" : current))
         }
         func full(_ w: inout SourceWriter) {
             for p in 0..<count { for v in 0..<vectors {
-                w.line("UnsafeMutableRawPointer(yp + \(p * cout + v * 16)).storeBytes(of: \(value(p, v)), as: SIMD16<Float>.self)")
+                let at = "yp + \(p * cout + v * 16)"
+                compute(&w, p, v, old: "UnsafeRawPointer(\(at)).load(as: SIMD16<Float>.self)")
+                w.line("UnsafeMutableRawPointer(\(at)).storeBytes(of: r\(p)_\(v), as: SIMD16<Float>.self)")
             } }
         }
         if lastValid == lanes {
@@ -129,8 +149,13 @@ struct ConvolutionEmitter {
             w.block("if ob < \(blocks - 1)") { w in full(&w) }
             w.block("else") { w in
                 for p in 0..<count { for v in 0..<vectors where v * 16 < lastValid {
-                    w.line("let t\(p)_\(v) = \(value(p, v))")
-                    w.line("for l in 0..<\(min(16, lastValid - v * 16)) { yp[\(p * cout + v * 16) + l] = t\(p)_\(v)[l] }")
+                    let n = min(16, lastValid - v * 16), base = p * cout + v * 16
+                    if merge {
+                        w.line("var e\(p)_\(v) = SIMD16<Float>()")
+                        w.line("for l in 0..<\(n) { e\(p)_\(v)[l] = yp[\(base) + l] }")
+                    }
+                    compute(&w, p, v, old: "e\(p)_\(v)")
+                    w.line("for l in 0..<\(n) { yp[\(base) + l] = r\(p)_\(v)[l] }")
                 } }
             }
         }
