@@ -50,13 +50,21 @@ struct Create: ParsableCommand {
         let config = try builderConfiguration()
         try vggc.run {
             var model = try Model.vgg(config, seed: seed)
-            model.metadata["created-by"] = "vggc create \(CommandLine.arguments.dropFirst(2).joined(separator: " "))"
+            model.metadata["created-by"] = canonicalCommand
             model.metadata["weights"] = "random (He-normal, seed \(seed)); not trained"
             let info = try ModelFile.write(model, to: output)
             let summary = try ModelSummary(model)
             print("wrote \(output): \(Format.grouped(info.fileSize)) bytes, \(Format.grouped(summary.totalParameters)) parameters, "
                 + "\(Format.count(summary.totalMultiplyAccumulates)) MACs/image, sha256:\(info.hash)")
         }
+    }
+
+    /// The effective options, spelled out and without the output path, so the same model
+    /// always gets the same metadata and therefore the same hash wherever it is written.
+    var canonicalCommand: String {
+        "vggc create --arch \(arch.lowercased())\(batchNorm ? " --batch-norm" : "") --width \(width) --input \(input.lowercased())"
+            + " --labels \(labels) --head \(head.lowercased()) --activation \(activation.lowercased())"
+            + " --resize \(resize.lowercased()) --seed \(seed)"
     }
 
     /// Parses the options into a builder configuration, or a usage error (exit 64).

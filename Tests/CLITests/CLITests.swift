@@ -155,3 +155,44 @@ struct CompileCheckCLITests {
         #expect(try CLI.run(["check", model, dir.appendingPathComponent("nope").path]).status == 66)
     }
 }
+
+/// Committed generated files are what the current generator produces.
+@Suite("Generated files are up to date")
+struct GeneratedUpToDateTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Generated/demo is the source for the model Scripts/demo creates (no trained model is
+    /// shipped yet). Regenerate it with `Scripts/demo`, or the two commands below.
+    @Test func generatedDemoMatchesGenerator() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = dir.appendingPathComponent("demo.bin").path
+        #expect(try CLI.run(["create", "--arch", "vgg11", "--width", "0.25", "--input", "128x128x1", "--head", "small:64",
+                             "--seed", "1", "-o", model]).status == 0)
+        let out = dir.appendingPathComponent("demo")
+        let r = try CLI.run(["compile", model, "--name", "demo", "--source-dir", out.path, "--source-only"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let committed = Self.root.appendingPathComponent("Generated/demo")
+        let files = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0 != "weights.bin" }.sorted()
+        #expect(files.contains("Network.swift") && files.contains("PredictorMain.swift") && files.contains("build.sh"))
+        for name in files {
+            let fresh = try Data(contentsOf: out.appendingPathComponent(name))
+            let old = try? Data(contentsOf: committed.appendingPathComponent(name))
+            #expect(fresh == old, "Generated/demo/\(name) is stale: run Scripts/demo (or vggc compile … --source-only) and commit")
+        }
+    }
+
+    /// RuntimeSources.swift embeds the predictor runtime; it must match the files it copies.
+    @Test func embeddedRuntimeIsCurrent() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") || FileManager.default.isExecutableFile(atPath: "/usr/local/bin/python3") else {
+            return  // the script needs python3; CI machines have it
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", Self.root.appendingPathComponent("Scripts/embed-runtime").path, "--check"]
+        p.currentDirectoryURL = Self.root
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "Sources/VGGCodegen/RuntimeSources.swift is stale: run Scripts/embed-runtime")
+    }
+}
