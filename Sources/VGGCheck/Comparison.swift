@@ -19,20 +19,23 @@ public struct Difference: Sendable, Encodable {
     /// Compares `a` (predictor) with `b` (engine) elementwise under `bound`.
     public init(_ a: [Float], _ b: [Float], bound: [Float]) {
         precondition(a.count == b.count && b.count == bound.count, "compared arrays differ in size")
+        var worst: Float = -1
         for i in a.indices {
             let d = abs(a[i] - b[i])
             let nan = a[i].isNaN != b[i].isNaN
-            maxAbsolute = max(maxAbsolute, d.isNaN ? (nan ? .infinity : 0) : d)
+            maxAbsolute = max(maxAbsolute, nan ? .infinity : (d.isNaN ? 0 : d))
             let scale = max(abs(a[i]), abs(b[i]))
             if scale > 0, d.isFinite { maxRelative = max(maxRelative, d / scale) }
             maxULP = max(maxULP, ulpDistance(a[i], b[i]))
-            let ratio: Float = nan ? .infinity : d == 0 ? 0 : bound[i] > 0 ? d / bound[i] : .infinity
-            if ratio > worstRatio || i == 0 {
-                if ratio > worstRatio || (i == 0 && worstRatio == 0) { worstIndex = i }
-                worstRatio = max(worstRatio, ratio)
-                if worstIndex == i { worstValues = (a[i], b[i], bound[i]) }
+            // 0/0 (both equal, bound 0) is 0; anything over a zero bound is infinite.
+            let ratio: Float = nan ? .infinity : (d == 0 || d.isNaN) ? 0 : bound[i] > 0 ? d / bound[i] : .infinity
+            if ratio > worst {
+                worst = ratio
+                worstIndex = i
+                worstValues = (a[i], b[i], bound[i])
             }
         }
+        worstRatio = max(worst, 0)
     }
 
     enum CodingKeys: String, CodingKey { case maxAbsolute, maxRelative, maxULP, worstRatio, worstIndex }
