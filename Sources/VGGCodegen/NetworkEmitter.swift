@@ -33,6 +33,9 @@ public enum NetworkEmitter {
 
         for (k, step) in steps.enumerated() {
             let inS = storages[k], outS = storages[k + 1]
+            // Element-wise steps read their input as the step sees it (after a vanished Flatten
+            // an image is a vector); storage layout is the same when it has no border.
+            let flat = Storage(shape: step.input, border: Schedule.Border())
             let x = buffer(k), y = buffer(k + 1)
             run.line("// step \(k): \(step.name) → \(step.output)")
             if outS.isPadded {
@@ -70,11 +73,11 @@ public enum NetworkEmitter {
                 let invStd = t("variance").map { 1 / ($0 + bn.epsilon).squareRoot() }
                 packer.append(t("mean") + invStd + t("gamma") + t("beta"), key: "\(k).bn")
                 let name = "batchnorm_step\(k)"
-                ElementwiseEmitter.batchNorm(&body, name: name, rows: inS.height, width: inS.width, channels: inS.channels, output: outS)
+                ElementwiseEmitter.batchNorm(&body, name: name, rows: flat.height, width: flat.width, channels: flat.channels, output: outS)
                 run.line("\(name)(\(x), \(y), w + \(packer.offsets["\(k).bn"]!))")
             case .relu:
                 let name = "relu_step\(k)"
-                ElementwiseEmitter.relu(&body, name: name, rows: inS.height, width: inS.width, channels: inS.channels, output: outS)
+                ElementwiseEmitter.relu(&body, name: name, rows: flat.height, width: flat.width, channels: flat.channels, output: outS)
                 run.line("\(name)(\(x), \(y))")
             case .globalAveragePool:
                 let name = "global_average_pool_\(inS.height)x\(inS.width)x\(inS.channels)"
@@ -83,12 +86,12 @@ public enum NetworkEmitter {
                 }
                 run.line("\(name)(\(x), \(y))")
             case .softmax:
-                let name = "softmax_\(inS.channels)"
-                if emitted.insert(name).inserted { ElementwiseEmitter.softmax(&body, name: name, count: inS.channels) }
+                let name = "softmax_\(flat.channels)"
+                if emitted.insert(name).inserted { ElementwiseEmitter.softmax(&body, name: name, count: flat.channels) }
                 run.line("\(name)(\(x), \(y))")
             case .sigmoid:
-                let name = "sigmoid_\(inS.channels)"
-                if emitted.insert(name).inserted { ElementwiseEmitter.sigmoid(&body, name: name, count: inS.channels) }
+                let name = "sigmoid_\(flat.channels)"
+                if emitted.insert(name).inserted { ElementwiseEmitter.sigmoid(&body, name: name, count: flat.channels) }
                 run.line("\(name)(\(x), \(y))")
             }
             run.line("if let dump { dump(\(k), interior(\(y), \(outS.origin), \(outS.height), \(outS.width * outS.channels), \(outS.rowStride))) }")

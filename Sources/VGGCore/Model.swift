@@ -59,6 +59,13 @@ public struct Model: Equatable, Sendable {
             guard t.shape == shape else { throw ModelError.tensorShapeMismatch(name: name, found: t.shape, expected: shape) }
             let n = shape.reduce(1, *)
             guard t.data.count == n else { throw ModelError.tensorDataMismatch(name: name, elements: t.data.count, expected: n) }
+            if name.hasSuffix(".variance"), let i = t.data.firstIndex(where: { $0 < 0 }) {
+                throw ModelError.invalidSetting(layer: name, setting: "value[\(i)]", value: "\(t.data[i])", expected: "a variance ≥ 0")
+            }
+            // A NaN or infinite parameter (e.g. an f16 overflow) poisons every output silently.
+            if let i = t.data.firstIndex(where: { !$0.isFinite }) {
+                throw ModelError.invalidSetting(layer: name, setting: "value[\(i)]", value: "\(t.data[i])", expected: "a finite number")
+            }
             unused.remove(name)
         }
         if let extra = unused.sorted().first { throw ModelError.unusedTensor(extra) }

@@ -12,6 +12,14 @@ extension ModelFile {
     /// `encode`, also returning what `read` would report about the result.
     static func encodeWithInfo(_ model: Model) throws -> (bytes: [UInt8], info: ModelInfo) {
         try model.validate()
+        // A value beyond half precision's range would be stored as infinity, which the reader
+        // (rightly) refuses: refuse it here, naming the value, instead of writing such a file.
+        for (name, t) in model.tensors.sorted(by: { $0.key < $1.key }) where t.storage == .float16 {
+            if let i = t.data.firstIndex(where: { !Float(Float16($0)).isFinite }) {
+                throw ModelError.invalidSetting(layer: name, setting: "value[\(i)]", value: "\(t.data[i])",
+                                                expected: "|value| ≤ 65504 to be stored as float16")
+            }
+        }
         // The reader's limits, which validate() does not know about: never write a file
         // that cannot be read back.
         for (what, count, maximum) in [("layers", model.layers.count, Limits.layers),

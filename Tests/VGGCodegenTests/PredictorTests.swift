@@ -8,10 +8,11 @@ import VGGCore
 /// build is a swiftc run, and the machine has two cores.
 @Suite("Compiled predictors", .serialized)
 struct PredictorTests {
-    @Test(arguments: ["tiny_conv", "every_layer", "small_vgg", "odd_sizes"])
+    @Test(arguments: ["tiny_conv", "every_layer", "small_vgg", "odd_sizes", "flatten_elementwise"])
     func agreesWithEngine(_ name: String) throws {
         let model = try [ "tiny_conv": TestModels.tinyConv, "every_layer": TestModels.everyLayer,
-                          "small_vgg": TestModels.smallVGG, "odd_sizes": TestModels.oddSizes ][name]!()
+                          "small_vgg": TestModels.smallVGG, "odd_sizes": TestModels.oddSizes,
+                          "flatten_elementwise": TestModels.flattenIntoElementwise ][name]!()
         let built = try BuiltPredictor(model, name: name)
         defer { built.remove() }
         let report = try built.check(model, random: 6)

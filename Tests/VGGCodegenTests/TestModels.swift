@@ -67,6 +67,19 @@ enum TestModels {
         ])
     }
 
+    /// A pool fused after a 17-channel convolution (outputs not 64-byte aligned), then a
+    /// vanished Flatten straight into element-wise steps (BatchNorm, Softmax over 68 values).
+    static func flattenIntoElementwise() throws -> Model {
+        try make("flatten_elementwise", InputSpec(height: 4, width: 4, channels: 1), (0..<68).map { "c\($0)" }, [
+            NamedLayer("conv1", .conv2D(Conv2D(inChannels: 1, outChannels: 17))),
+            NamedLayer("relu1", .relu(ReLU())),
+            NamedLayer("pool1", .maxPool2D(MaxPool2D())),
+            NamedLayer("flatten", .flatten(Flatten())),
+            NamedLayer("bn", .batchNorm(BatchNorm(channels: 68))),
+            NamedLayer("softmax", .softmax(Softmax())),
+        ])
+    }
+
     static func make(_ name: String, _ input: InputSpec, _ labels: [String], _ layers: [NamedLayer]) throws -> Model {
         var m = Model(input: input, labels: labels, layers: layers)
         m.randomizeParameters(seed: UInt64(name.utf8.reduce(0) { $0 &* 31 &+ Int($1) } & 0xFFFF))

@@ -82,6 +82,17 @@ struct ValidationTests {
         #expect(throws: ModelError.tensorDataMismatch(name: "fc.bias", elements: 1, expected: 2)) { try m.validate() }
     }
 
+    @Test func parameterValuesMustBeFinite() throws {
+        var m = Self.tiny()
+        m.tensors["fc.bias"] = Tensor(shape: [2], data: [0, .infinity])
+        #expect(throws: ModelError.invalidSetting(layer: "fc.bias", setting: "value[1]", value: "inf", expected: "a finite number")) {
+            try m.validate()
+        }
+        m = Self.tiny()
+        m.tensors["conv.weight"]!.data[3] = .nan
+        #expect(throws: ModelError.self) { try m.validate() }
+    }
+
     @Test func namesLabelsAndOutput() throws {
         var m = Self.tiny()
         m.layers[1].name = "conv"

@@ -59,8 +59,13 @@ struct RoundTripTests {
     func float16() throws {
         var model = try TestModels.everyKind()
         model.tensors["c1.weight"]!.data[0] = 1 + 0x1p-11  // a tie: rounds to even (1.0)
-        model.tensors["c1.weight"]!.data[1] = 1e6          // beyond half range: +infinity
+        model.tensors["c1.weight"]!.data[1] = 1e6          // beyond half range: refused
         for name in model.tensors.keys { model.tensors[name]!.storage = .float16 }
+        #expect(throws: ModelError.invalidSetting(layer: "c1.weight", setting: "value[1]", value: "1000000.0",
+                                                  expected: "|value| ≤ 65504 to be stored as float16")) {
+            try ModelFile.encode(model)
+        }
+        model.tensors["c1.weight"]!.data[1] = 65504         // the largest half
         let bytes = try ModelFile.encode(model)
         let loaded = try ModelFile.decode(bytes)
         #expect(loaded.info.tensors.allSatisfy { $0.dtype == .float16 && $0.byteLength == $0.shape.reduce(1, *) * 2 })
@@ -73,7 +78,7 @@ struct RoundTripTests {
             }
         }
         #expect(loaded.model.tensors["c1.weight"]!.data[0] == 1)
-        #expect(loaded.model.tensors["c1.weight"]!.data[1] == .infinity)
+        #expect(loaded.model.tensors["c1.weight"]!.data[1] == 65504)
         #expect(try ModelFile.encode(loaded.model) == bytes)
     }
 

@@ -137,7 +137,7 @@ struct ConvolutionEmitter {
         func full(_ w: inout SourceWriter) {
             for p in 0..<count { for v in 0..<vectors {
                 let at = "yp + \(p * cout + v * 16)"
-                compute(&w, p, v, old: "UnsafeRawPointer(\(at)).load(as: SIMD16<Float>.self)")
+                compute(&w, p, v, old: "UnsafeRawPointer(\(at)).loadUnaligned(as: SIMD16<Float>.self)")
                 w.line("UnsafeMutableRawPointer(\(at)).storeBytes(of: r\(p)_\(v), as: SIMD16<Float>.self)")
             } }
         }
