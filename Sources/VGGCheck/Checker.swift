@@ -102,12 +102,20 @@ public struct Checker {
         var stageInput = input
         var worst: Float = 0
         var divergence: Divergence?
+        // The steps must cover every layer, in order, with no gap (only Flatten and Dropout,
+        // which compute nothing, may be skipped): a predictor cannot pass by leaving a layer out.
+        var next = 0
+        func skipNoOps() {
+            while next < model.layers.count, [.flatten, .dropout].contains(model.layers[next].layer.kind) { next += 1 }
+        }
         for (step, values) in trace.steps {
             let members = step.split(separator: "+").map(String.init)
+            skipNoOps()
             guard let first = model.layers.firstIndex(where: { $0.name == members.first }),
-                  let last = model.layers.firstIndex(where: { $0.name == members.last }), first <= last else {
+                  let last = model.layers.firstIndex(where: { $0.name == members.last }), first <= last, first == next else {
                 throw CheckError.unknownStep(step)
             }
+            next = last + 1
             let (outputs, bounds) = try engine.stageBounds(layers: first...last, input: stageInput)
             guard outputs.last!.count == values.count else {
                 throw CheckError.outputSize(path: step, bytes: values.count * 4, expected: outputs.last!.count * 4)
@@ -121,8 +129,15 @@ public struct Checker {
             }
             stageInput = values
         }
+        skipNoOps()
+        guard next == model.layers.count, let final = trace.steps.last?.values else { throw CheckError.unknownStep("(missing steps)") }
         let (logits, probabilities) = try engine.logitsAndProbabilities(input)
         let p = Array(trace.output[logitCount...])
+        // What the predictor prints must be what its last step computed.
+        if model.classProbabilities(final) != p && divergence == nil {
+            divergence = Divergence(input: name, step: "output", position: "probabilities",
+                                    predictor: p.first ?? .nan, engine: model.classProbabilities(final).first ?? .nan, bound: 0)
+        }
         let none = { (n: Int) in [Float](repeating: 0, count: n) }
         return InputResult(input: name, worstStageRatio: worst, divergence: divergence,
                            logits: Difference(Array(trace.output[..<logitCount]), logits[0], bound: none(logitCount)),

@@ -22,7 +22,8 @@ public enum CheckError: Error, Equatable, CustomStringConvertible {
                 + "rebuild it with vggc compile, or pass --allow-hash-mismatch to compare anyway"
         case let .outputSize(path, bytes, expected):
             return "predictor output \(path) has \(bytes) bytes, expected \(expected)"
-        case let .unknownStep(step): return "the predictor reports a step \(step) whose layers are not in this model"
+        case let .unknownStep(step):
+            return "the predictor's step \(step) does not continue the model's layers in order (every layer must be covered once)"
         case .noInputs: return "nothing to compare: give --random N > 0 or --images DIR with readable images"
         }
     }
