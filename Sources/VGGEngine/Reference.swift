@@ -28,13 +28,4 @@ public enum Reference {
         }
         return out
     }
-
-    /// Dense layer on one vector.
-    public static func dense(_ input: [Float], settings s: Dense, weight: [Float], bias: [Float]?) -> [Float] {
-        (0..<s.outFeatures).map { o in
-            var acc = bias?[o] ?? 0
-            for i in 0..<s.inFeatures { acc += input[i] * weight[i * s.outFeatures + o] }
-            return acc
-        }
-    }
 }

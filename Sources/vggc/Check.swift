@@ -81,9 +81,7 @@ struct Check: ParsableCommand {
                 guard FileManager.default.fileExists(atPath: images, isDirectory: &isDirectory), isDirectory.boolValue else {
                     throw ImageFolderMissing(path: images)
                 }
-                files = (FileManager.default.enumerator(atPath: images)?.allObjects as? [String] ?? [])
-                    .filter { ["png", "jpg", "jpeg"].contains(($0 as NSString).pathExtension.lowercased()) }
-                    .sorted().map { (images as NSString).appendingPathComponent($0) }
+                files = imageFiles(under: images)
             }
             // Progress on a terminal only; scripts and logs get the report alone.
             let live = !json && isatty(2) == 1

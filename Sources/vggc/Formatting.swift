@@ -1,4 +1,5 @@
 import Foundation
+import VGGImage
 
 /// Human-readable numbers for tables: 1234567 → "1.23M", bytes → "4.7 MB".
 enum Format {
@@ -42,4 +43,13 @@ enum Format {
             }.joined(separator: "  ")
         }.joined(separator: "\n")
     }
+}
+
+/// Every image file under `folder`, recursively, in sorted order (the extensions `ImageFolder`
+/// accepts). Shared by `predict` and `check` so both see the same files.
+func imageFiles(under folder: String) -> [String] {
+    (FileManager.default.enumerator(atPath: folder)?.allObjects as? [String] ?? [])
+        .filter { ImageFolder.imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
+        .sorted()
+        .map { (folder as NSString).appendingPathComponent($0) }
 }

@@ -93,11 +93,9 @@ struct Predict: ParsableCommand {
             var isDirectory: ObjCBool = false
             guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else { missing(path); continue }
             guard isDirectory.boolValue else { out.append(path); continue }
-            let found = (fm.enumerator(atPath: path)?.allObjects as? [String] ?? [])
-                .filter { ["png", "jpg", "jpeg"].contains(($0 as NSString).pathExtension.lowercased()) }
-                .sorted()
+            let found = imageFiles(under: path)
             if found.isEmpty { printWarning("folder \(path) holds no .png/.jpg/.jpeg images") }
-            out += found.map { (path as NSString).appendingPathComponent($0) }
+            out += found
         }
         return out
     }

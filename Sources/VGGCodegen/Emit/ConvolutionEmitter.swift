@@ -11,8 +11,8 @@ import VGGCore
 /// (a runtime tap loop was measured as fast as unrolled taps and compiles ≈6× faster:
 /// 3.1 s instead of 20 s for a VGG-11 at width 0.25); `--unroll-taps` unrolls up to 3×3. The last tile of a row overlaps the previous one rather than
 /// needing a masked remainder: it recomputes a few pixels and writes the same values.
-/// With a fused pool, the tile of conv row 2r is reduced to `P/2` column maxima before row
-/// 2r+1 is computed, so at most 24 vectors are live.
+/// With a fused pool, conv row 2r's `P/2` column maxima are written to the output (L1-hot)
+/// and row 2r+1 is merged into them, so only the 16 accumulators are live.
 struct ConvolutionEmitter {
     let conv: Conv2D
     let g: WindowGeometry
