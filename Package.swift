@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // vggc — VGG models to small, fast, verified predictors.
 // Targets follow the data flow (see docs/architecture.md):
-//   CImageCodecs → VGGCore → VGGFormat → VGGImage → VGGEngine → vggc
+//   CImageCodecs → VGGCore → VGGFormat → VGGImage → VGGEngine → VGGTrain → VGGCodegen → VGGCheck → vggc
 import PackageDescription
 
 // Numerical targets are always optimized and target the build machine's vector units:
@@ -40,13 +40,16 @@ let package = Package(
         .target(name: "VGGImage", dependencies: ["VGGCore", "CImageCodecs"], swiftSettings: fastMath),
         // The dynamic engine: the executable definition of the semantics.
         .target(name: "VGGEngine", dependencies: ["VGGCore"], swiftSettings: fastMath),
+        // Training: backpropagation, optimizers, callbacks, augmentation, metrics, charts.
+        .target(name: "VGGTrain", dependencies: ["VGGCore", "VGGImage", "VGGEngine", "CImageCodecs"],
+                swiftSettings: fastMath),
         // Code generator: a model → specialized Swift source + packed weights → a predictor.
         .target(name: "VGGCodegen", dependencies: ["VGGCore"], exclude: ["Runtime"]),
         // `vggc check`: a predictor against the engine, within propagated error bounds.
         .target(name: "VGGCheck", dependencies: ["VGGCore", "VGGEngine", "VGGImage"]),
         // The command-line tool.
         .executableTarget(name: "vggc", dependencies: [
-            "VGGCore", "VGGFormat", "VGGImage", "VGGEngine", "VGGCodegen", "VGGCheck",
+            "VGGCore", "VGGFormat", "VGGImage", "VGGEngine", "VGGTrain", "VGGCodegen", "VGGCheck",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -54,6 +57,8 @@ let package = Package(
         .testTarget(name: "VGGFormatTests", dependencies: ["VGGFormat", "VGGCore"]),
         .testTarget(name: "VGGImageTests", dependencies: ["VGGImage", "VGGCore", "CImageCodecs"]),
         .testTarget(name: "VGGEngineTests", dependencies: ["VGGEngine", "VGGCore"], swiftSettings: fastMath),
+        .testTarget(name: "VGGTrainTests", dependencies: ["VGGTrain", "VGGEngine", "VGGImage", "VGGCore"],
+                    swiftSettings: fastMath),
         .testTarget(name: "VGGCodegenTests", dependencies: ["VGGCodegen", "VGGCheck", "VGGCore", "VGGEngine"],
                     exclude: ["Snapshots"]),
         .testTarget(name: "CLITests", dependencies: ["vggc", "VGGCore", "VGGFormat", "CImageCodecs"]),

@@ -5,10 +5,10 @@
 /// each step of `k` broadcasts 8 values of A and loads one 32-wide row of a packed B panel.
 /// Summation order per output is fixed (k ascending, starting from the bias), so a result
 /// does not depend on the thread count or the tile an output falls in.
-enum GEMM {
+package enum GEMM {
     /// Computes rows `0..<m` of C for the panels in `panels`. A has row stride `lda`, C has
     /// row stride `ldc`; `bias` (N values) may be nil.
-    static func multiply(a: UnsafePointer<Float>, lda: Int, rows m: Int, b: PackedMatrix,
+    package static func multiply(a: UnsafePointer<Float>, lda: Int, rows m: Int, b: PackedMatrix,
                          panels: Range<Int>, bias: UnsafePointer<Float>?,
                          c: UnsafeMutablePointer<Float>, ldc: Int) {
         var row = 0

@@ -4,14 +4,14 @@
 /// weights are `[in, out]`) is cut into panels of `panelWidth` (32) columns; panel `p` holds
 /// rows `0..<K` of columns `32p..<32p+32` contiguously, zero-padded past `N`. The micro-kernel
 /// then reads two 64-byte-aligned SIMD16 vectors per step of `k`, whatever `N` is.
-final class PackedMatrix: @unchecked Sendable {
-    static let panelWidth = 32
-    let rows: Int         // K
-    let columns: Int      // N
-    let panels: Int
+package final class PackedMatrix: @unchecked Sendable {
+    package static let panelWidth = 32
+    package let rows: Int         // K
+    package let columns: Int      // N
+    package let panels: Int
     let storage: UnsafeMutablePointer<Float>
 
-    init(rowMajor source: UnsafeBufferPointer<Float>, rows: Int, columns: Int) {
+    package init(rowMajor source: UnsafeBufferPointer<Float>, rows: Int, columns: Int) {
         precondition(source.count == rows * columns, "packed matrix source size")
         self.rows = rows
         self.columns = columns
@@ -32,5 +32,5 @@ final class PackedMatrix: @unchecked Sendable {
 
     deinit { storage.deallocate() }
 
-    func panel(_ p: Int) -> UnsafePointer<Float> { UnsafePointer(storage + p * rows * Self.panelWidth) }
+    package func panel(_ p: Int) -> UnsafePointer<Float> { UnsafePointer(storage + p * rows * Self.panelWidth) }
 }

@@ -2,11 +2,12 @@ import Dispatch
 
 /// Splits work over the engine's threads. `concurrentPerform` costs tens of µs per call in
 /// these VMs, negligible next to a convolution; tiny layers run inline.
-struct Parallel: Sendable {
-    let threads: Int
+package struct Parallel: Sendable {
+    package let threads: Int
+    package init(threads: Int) { self.threads = threads }
 
     /// Runs `body(i)` for every `i` in `0..<count`, items interleaved over the threads.
-    func forEach(_ count: Int, _ body: (Int) -> Void) {
+    package func forEach(_ count: Int, _ body: (Int) -> Void) {
         let workers = min(threads, count)
         if workers <= 1 {
             for i in 0..<count { body(i) }
@@ -24,7 +25,7 @@ struct Parallel: Sendable {
 
 /// Carries a value the caller knows is safe to share across the worker threads (each
 /// worker writes disjoint output ranges).
-struct UnsafeSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
+package struct UnsafeSendable<T>: @unchecked Sendable {
+    package let value: T
+    package init(_ value: T) { self.value = value }
 }
