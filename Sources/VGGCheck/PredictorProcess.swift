@@ -59,6 +59,22 @@ public struct PredictorProcess {
     }
 
     /// What one predictor run on one input shows: every step's output and the final record.
+    /// Runs image files through the predictor (it decodes them itself, as in the field);
+    /// returns per image its logits followed by its class probabilities, as written by
+    /// `--output-raw`. Images go in chunks so a long list never exceeds the argument limit.
+    public func outputs(images: [String], valuesPerImage: Int, threads: Int, chunk: Int = 256) throws -> [[Float]] {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var all: [[Float]] = []
+        for start in stride(from: 0, to: images.count, by: chunk) {
+            let part = Array(images[start ..< min(start + chunk, images.count)])
+            let output = dir.appendingPathComponent("out-\(start).f32")
+            _ = try run(["--output-raw", output.path, "--threads", "\(threads)", "--"] + part)
+            all += try readOutputs(output, count: part.count, valuesPerInput: valuesPerImage)
+        }
+        return all
+    }
+
     public struct Trace {
         public var steps: [(name: String, values: [Float])]
         public var output: [Float]

@@ -106,3 +106,19 @@ public final class TrainingNetwork {
     /// Replaces every parameter (e.g. to restore the best epoch's weights).
     public func load(values: [String: [Float]]) { store.values = values }
 }
+
+extension TrainingNetwork {
+    /// Runs `layers` (a prefix of the network) at inference on a batch.
+    public func run(_ x: [Float], batch: Int, layers range: Range<Int>) -> [Float] {
+        var context = PassContext(training: false, threads: threads, seed: 0)
+        var current = x
+        for i in range { current = layers[i].forward(current, batch: batch, context: &context) }
+        return current
+    }
+
+    /// Copies the parameters of `other` (same names) into this network, e.g. a head trained
+    /// on cached features back into the full model.
+    public func copyParameters(from other: TrainingNetwork) {
+        for (name, values) in other.store.values where store.values[name] != nil { store.values[name] = values }
+    }
+}

@@ -14,29 +14,10 @@ struct Create: ParsableCommand {
         """
     )
 
-    @Option(help: "Architecture: vgg11, vgg13, vgg16 or vgg19.")
-    var arch = "vgg16"
-
-    @Flag(help: "Add batch normalization after every convolution.")
-    var batchNorm = false
-
-    @Option(help: "Width multiplier for every convolution (1 = the paper's 64…512 channels).")
-    var width = 1.0
-
-    @Option(help: "Input as HEIGHTxWIDTHxCHANNELS (channels 1 = gray, 3 = RGB).")
-    var input = "224x224x1"
+    @OptionGroup var architecture: ArchitectureOptions
 
     @Option(help: "Comma-separated class labels, in output order.")
     var labels = "NORMAL,PNEUMONIA"
-
-    @Option(help: "Classifier head: small:UNITS (Flatten→Dense→ReLU→Dropout→Dense), classic:UNITS (two hidden dense layers), or gap (GlobalAveragePool→Dense).")
-    var head = "small:256"
-
-    @Option(help: "Output layer: softmax (one unit per class) or sigmoid (binary, one unit).")
-    var activation = "softmax"
-
-    @Option(help: "Resize filter for images: area or bilinear.")
-    var resize = "area"
 
     @Option(help: "Random seed for the weights.")
     var seed: UInt64 = 1
@@ -62,44 +43,23 @@ struct Create: ParsableCommand {
     /// The effective options, spelled out and without the output path, so the same model
     /// always gets the same metadata and therefore the same hash wherever it is written.
     var canonicalCommand: String {
-        "vggc create --arch \(arch.lowercased())\(batchNorm ? " --batch-norm" : "") --width \(width) --input \(input.lowercased())"
-            + " --labels \(labels) --head \(head.lowercased()) --activation \(activation.lowercased())"
-            + " --resize \(resize.lowercased()) --seed \(seed)"
+        // Kept in the order of the first release so existing models keep their hashes.
+        let a = architecture
+        return "vggc create --arch \(a.arch.lowercased())\(a.batchNorm ? " --batch-norm" : "") --width \(a.width) --input \(a.input.lowercased())"
+            + " --labels \(labels) --head \(a.head.lowercased())\(a.dropout == 0.5 ? "" : " --dropout \(a.dropout)")"
+            + " --activation \(a.activation.lowercased()) --resize \(a.resize.lowercased()) --seed \(seed)"
     }
 
-    /// Parses the options into a builder configuration, or a usage error (exit 64).
     func builderConfiguration() throws -> VGGConfiguration {
-        guard let depth = VGGDepth(rawValue: arch.lowercased()) else {
-            throw ValidationError("--arch must be vgg11, vgg13, vgg16 or vgg19, got \(arch)")
-        }
-        let dims = input.lowercased().split(separator: "x").map { Int($0) }
-        guard dims.count == 3, let h = dims[0], let w = dims[1], let c = dims[2], h > 0, w > 0, c == 1 || c == 3 else {
-            throw ValidationError("--input must be HEIGHTxWIDTHxCHANNELS with 1 or 3 channels, e.g. 224x224x1; got \(input)")
-        }
-        guard h >= 32, w >= 32 else {
-            throw ValidationError("--input \(input): a VGG halves the size 5 times, so height and width must be at least 32")
-        }
-        let names = labels.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard names.count >= 2, !names.contains("") else {
-            throw ValidationError("--labels needs at least two non-empty comma-separated labels, got \(labels)")
-        }
-        let headParts = head.lowercased().split(separator: ":")
-        let classifier: ClassifierHead
-        switch (headParts.first.map(String.init), headParts.count > 1 ? Int(headParts[1]) : nil) {
-        case ("gap", _): classifier = .globalPool
-        case ("small", let n?) where n > 0: classifier = .small(hidden: n, dropout: 0.5)
-        case ("classic", let n?) where n > 0: classifier = .classic(hidden: n, dropout: 0.5)
-        default: throw ValidationError("--head must be small:UNITS, classic:UNITS or gap, got \(head)")
-        }
-        guard let out = OutputActivation(rawValue: activation.lowercased()) else {
-            throw ValidationError("--activation must be softmax or sigmoid, got \(activation)")
-        }
-        guard let filter = ResizeFilter.allCases.first(where: { "\($0)" == resize.lowercased() }) else {
-            throw ValidationError("--resize must be area or bilinear, got \(resize)")
-        }
-        guard width > 0, width <= 16 else { throw ValidationError("--width must be in (0, 16], got \(width)") }
-        return VGGConfiguration(depth: depth, batchNorm: batchNorm, widthMultiplier: width,
-                                input: InputSpec(height: h, width: w, channels: c, resize: filter),
-                                labels: names, head: classifier, output: out)
+        try architecture.configuration(labels: try parseLabels(labels))
     }
+}
+
+/// Comma-separated class labels, at least two, none empty.
+func parseLabels(_ text: String) throws -> [String] {
+    let names = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+    guard names.count >= 2, !names.contains("") else {
+        throw ValidationError("--labels needs at least two non-empty comma-separated labels, got \(text)")
+    }
+    return names
 }
