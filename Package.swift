@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "VGGFormatTests", dependencies: ["VGGFormat", "VGGCore"]),
         .testTarget(name: "VGGImageTests", dependencies: ["VGGImage", "VGGCore", "CImageCodecs"]),
         .testTarget(name: "VGGEngineTests", dependencies: ["VGGEngine", "VGGCore"], swiftSettings: fastMath),
-        .testTarget(name: "VGGTrainTests", dependencies: ["VGGTrain", "VGGEngine", "VGGImage", "VGGCore"],
+        .testTarget(name: "VGGTrainTests", dependencies: ["VGGTrain", "VGGEngine", "VGGImage", "VGGCore", "CImageCodecs"],
                     swiftSettings: fastMath),
         .testTarget(name: "VGGCodegenTests", dependencies: ["VGGCodegen", "VGGCheck", "VGGCore", "VGGEngine"],
                     exclude: ["Snapshots"]),

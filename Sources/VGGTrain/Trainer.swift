@@ -87,10 +87,10 @@ public final class Trainer {
 
     public init(network: TrainingNetwork, options: TrainingOptions, train: TrainingData, validation: TrainingData?) throws {
         try options.validate()
-        guard train.count > 0 else { throw TrainingError.emptySplit("the training set") }
-        if let validation, validation.count == 0 { throw TrainingError.emptySplit("the validation set") }
+        guard train.count > 0 else { throw TrainingError.emptySet("the training set") }
+        if let validation, validation.count == 0 { throw TrainingError.emptySet("the validation set") }
         guard train.classes == network.model.labels else {
-            throw TrainingError.classMismatch(model: network.model.labels, data: train.classes)
+            throw TrainingError.classMismatch(expected: network.model.labels, found: train.classes)
         }
         guard train.elementCount == network.inputCount else {
             throw TrainingError.unsupportedModel(reason: "images give \(train.elementCount) input values but the network takes \(network.inputCount)")

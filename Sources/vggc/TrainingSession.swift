@@ -57,7 +57,7 @@ struct TrainingSession {
         if let folder = dataset.test { test = try load(folder, spec: model.input, what: "test") }
         var train = all, validation: TrainingData?
         if command.validateOnTest {
-            guard let test else { throw TrainingError.emptySplit("\(command.data)/test (needed by --validate-on-test)") }
+            guard let test else { throw TrainingError.emptySet("\(command.data)/test (needed by --validate-on-test)") }
             validation = test
         } else if command.validationSplit > 0 {
             (train, validation) = try all.stratifiedSplit(validationFraction: command.validationSplit, seed: command.seed)
@@ -76,7 +76,7 @@ struct TrainingSession {
             let outcome = try fit(network, options, train, validation, label: "")
             (history, reason, kept) = (outcome.history, outcome.stopReason, outcome.keptEpoch)
         }
-        guard kept > 0 else { throw TrainingError.emptySplit("no epoch finished, so there is no model to write; the run") }
+        guard kept > 0 else { throw TrainingError.emptySet("no epoch finished, so there is no model to write; the run") }
         let seconds = Date().timeIntervalSince(started)
         say("stopped: \(reason); keeping epoch \(kept) of \(history.epochs.count) (\(ProgressLine.duration(seconds)) in all)")
 
