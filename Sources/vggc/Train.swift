@@ -176,7 +176,7 @@ struct Train: ParsableCommand {
     func run() throws {
         try vggc.run {
             installInterruptHandler()
-            var session = try TrainingSession(command: self)
+            let session = try TrainingSession(command: self)
             try session.run()
         }
     }

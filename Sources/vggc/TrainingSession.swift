@@ -12,7 +12,6 @@ struct TrainingSession {
     let command: Train
     let options: TrainingOptions
     let progress: ProgressLine
-    var notes: [String] = []
 
     init(command: Train) throws {
         self.command = command
@@ -25,7 +24,7 @@ struct TrainingSession {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 
-    mutating func run() throws {
+    func run() throws {
         let started = Date()
         let dataset = try ImageDataset.open(root: command.data)
         let classes = dataset.train.classes
@@ -100,13 +99,13 @@ struct TrainingSession {
 
     /// Transfer learning with a frozen base: the head learns on cached features, then the
     /// last convolutions may be fine-tuned on the images.
-    private mutating func trainHead(_ model: Model, baseLength: Int, train: TrainingData, validation: TrainingData?) throws
+    private func trainHead(_ model: Model, baseLength: Int, train: TrainingData, validation: TrainingData?) throws
         -> (TrainingNetwork, TrainingHistory, StopReason, Int) {
         let full = try TrainingNetwork(model: model, threads: options.threads) { _ in false }
         if !options.augmentation.isIdentity {
             say("note: the frozen base's features are cached, so augmentation is off while the head trains")
         }
-        let cacheStart = Date()
+        let cacheStart = Date(), progress = self.progress
         let cached = FeatureCache.features(of: train, network: full, baseLength: baseLength, batchSize: options.batchSize) { done, total in
             progress.update("caching base features \(ProgressLine.bar(Double(done) / Double(total))) \(done)/\(total)")
         }

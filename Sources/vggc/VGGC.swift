@@ -12,6 +12,8 @@ struct VGGC: ParsableCommand {
           vggc create --arch vgg11 --width 0.25 --input 64x64x1 -o demo.bin   # seeded random weights
           vggc inspect demo.bin                                                # layers, shapes, cost, hash
           vggc predict demo.bin xray1.png xray2.png                            # label + probabilities
+          vggc train data --arch vgg16 --width 0.25 --input 128x128x1 -o m.bin # train on data/train/CLASS/*.png
+          vggc eval m.bin data/test                                            # accuracy, recall, F1, ROC AUC
 
         Exit codes (all subcommands):
           0   success
@@ -20,6 +22,6 @@ struct VGGC: ParsableCommand {
           66  a named input file or folder does not exist
         """,
         version: ToolchainVersion.string,
-        subcommands: [Create.self, Inspect.self, Predict.self, Compile.self, Check.self]
+        subcommands: [Create.self, Train.self, Eval.self, Inspect.self, Predict.self, Compile.self, Check.self]
     )
 }

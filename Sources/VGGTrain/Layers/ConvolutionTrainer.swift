@@ -67,7 +67,9 @@ final class ConvolutionTrainer: TrainingLayer {
         let cout = settings.outChannels, k = self.k, pixels = self.pixels, inImage = self.inImage
         let trainWeights = store.isTrainable(weightName)
         let groups = min(batch, Self.gradientGroups)
-        var groupGradients = [Float](repeating: 0, count: trainWeights ? groups * k * cout : 0)
+        // dW is accumulated with its columns padded to the kernel's 32-wide blocks.
+        let padded = (cout + WeightGradientKernel.columnBlock - 1) / WeightGradientKernel.columnBlock * WeightGradientKernel.columnBlock
+        var groupGradients = [Float](repeating: 0, count: trainWeights ? groups * k * padded : 0)
         var groupBias = [Float](repeating: 0, count: trainWeights ? groups * cout : 0)
         var dx = [Float](repeating: 0, count: needInputGradient ? batch * inImage : 0)
         let transposed: PackedMatrix? = needInputGradient ? transposedWeights() : nil
@@ -81,10 +83,11 @@ final class ConvolutionTrainer: TrainingLayer {
                             let xs = UnsafeSendable(xp), dys = UnsafeSendable(dyp), dxs = UnsafeSendable(dxp)
                             let gs = UnsafeSendable(gp), gbs = UnsafeSendable(gbp)
                             context.parallel.forEach(groups) { group in
-                                let cols = UnsafeMutablePointer<Float>.allocate(capacity: Self.blockPixels * k)
-                                let colsT = UnsafeMutablePointer<Float>.allocate(capacity: Self.blockPixels * k)
-                                let partial = UnsafeMutablePointer<Float>.allocate(capacity: k * cout)
-                                defer { cols.deallocate(); colsT.deallocate(); partial.deallocate() }
+                                let cols = UnsafeMutablePointer<Float>.allocate(capacity: Self.blockPixels * k + WeightGradientKernel.colsSlack)
+                                cols.initialize(repeating: 0, count: Self.blockPixels * k + WeightGradientKernel.colsSlack)
+                                let dyPadded = UnsafeMutablePointer<Float>.allocate(capacity: Self.blockPixels * padded)
+                                dyPadded.initialize(repeating: 0, count: Self.blockPixels * padded)
+                                defer { cols.deallocate(); dyPadded.deallocate() }
                                 var n = group
                                 while n < batch {   // images group, group + groups, … in order
                                     for b in 0..<blocks {
@@ -92,13 +95,13 @@ final class ConvolutionTrainer: TrainingLayer {
                                         let dyBlock = dys.value.baseAddress! + (n * pixels + first) * cout
                                         if trainWeights {
                                             self.gather(first: first, count: count, from: xs.value.baseAddress! + n * inImage, into: cols)
-                                            for r in 0..<count { for c in 0..<k { colsT[c * count + r] = cols[r * k + c] } }
-                                            let packedDY = PackedMatrix(rowMajor: UnsafeBufferPointer(start: dyBlock, count: count * cout),
-                                                                        rows: count, columns: cout)
-                                            GEMM.multiply(a: colsT, lda: count, rows: k, b: packedDY, panels: 0..<packedDY.panels,
-                                                          bias: nil, c: partial, ldc: cout)
-                                            let acc = gs.value.baseAddress! + group * k * cout
-                                            for i in 0..<(k * cout) { acc[i] += partial[i] }
+                                            var dyRows = UnsafePointer(dyBlock)
+                                            if padded != cout {
+                                                for r in 0..<count { (dyPadded + r * padded).update(from: dyBlock + r * cout, count: cout) }
+                                                dyRows = UnsafePointer(dyPadded)
+                                            }
+                                            WeightGradientKernel.accumulate(cols: cols, k: k, dy: dyRows, paddedColumns: padded, count: count,
+                                                                            dw: gs.value.baseAddress! + group * k * padded)
                                             let bacc = gbs.value.baseAddress! + group * cout
                                             for r in 0..<count { for o in 0..<cout { bacc[o] += dyBlock[r * cout + o] } }
                                         }
@@ -118,7 +121,10 @@ final class ConvolutionTrainer: TrainingLayer {
             }
         }
         if trainWeights {
-            store.gradients[weightName] = sumGroups(groupGradients, groups: groups, size: k * cout)
+            let total = sumGroups(groupGradients, groups: groups, size: k * padded)
+            var weights = [Float](repeating: 0, count: k * cout)
+            for r in 0..<k { for o in 0..<cout { weights[r * cout + o] = total[r * padded + o] } }
+            store.gradients[weightName] = weights
             if let biasName { store.gradients[biasName] = sumGroups(groupBias, groups: groups, size: cout) }
         }
         return dx
