@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+import VGGImage
+
+/// A fresh empty folder under the system temporary directory, removed by the caller.
+private func temporaryFolder() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("vggc-writer-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+@Test func rgbPNGRoundTrips() throws {
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let path = folder.appendingPathComponent("tiny.png").path
+    // 3×2 pixels with distinct values in every channel, including 0 and 255.
+    let samples: [UInt8] = [255, 0, 0, 0, 255, 0, 0, 0, 255,
+                            1, 2, 3, 128, 64, 32, 255, 255, 255]
+    try ImageWriter.writePNG(path: path, width: 3, height: 2, channels: 3, samples: samples)
+    let image = try ImageDecoder.decode(path: path)
+    #expect(image.width == 3 && image.height == 2 && image.channels == 3 && image.bitDepth == 8)
+    #expect(image.samples == samples.map(Float.init))
+
+    // Gray, and replacing an existing file.
+    try ImageWriter.writePNG(path: path, width: 2, height: 1, channels: 1, samples: [7, 200])
+    let gray = try ImageDecoder.decode(path: path)
+    #expect(gray.channels == 1 && gray.samples == [7, 200])
+}
+
+@Test func writingIntoAMissingFolderThrows() throws {
+    let path = "/nonexistent-vggc-folder/sub/chart.png"
+    let error = #expect(throws: ImageWriteError.self) {
+        try ImageWriter.writePNG(path: path, width: 1, height: 1, channels: 3, samples: [1, 2, 3])
+    }
+    guard case .writeFailed(let failedPath, let reason)? = error else {
+        Issue.record("expected writeFailed, got \(String(describing: error))")
+        return
+    }
+    #expect(failedPath == path)
+    #expect(reason.contains("No such file or directory"))
+    #expect(error?.description.hasPrefix("cannot write \(path): ") == true)
+}
+
+@Test func badShapesThrowBeforeWriting() throws {
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let path = folder.appendingPathComponent("bad.png").path
+    #expect(throws: ImageWriteError.invalidSize(path: path, width: 0, height: 2)) {
+        try ImageWriter.writePNG(path: path, width: 0, height: 2, channels: 1, samples: [])
+    }
+    #expect(throws: ImageWriteError.invalidSize(path: path, width: 70_000, height: 1)) {
+        try ImageWriter.writePNG(path: path, width: 70_000, height: 1, channels: 1, samples: [])
+    }
+    let channels = #expect(throws: ImageWriteError.self) {
+        try ImageWriter.writePNG(path: path, width: 1, height: 1, channels: 4, samples: [1, 2, 3, 4])
+    }
+    #expect(channels?.description == "cannot write \(path): 4 channels; expected 1 (gray) or 3 (RGB)")
+    #expect(throws: ImageWriteError.sampleCountMismatch(path: path, expected: 6, actual: 5)) {
+        try ImageWriter.writePNG(path: path, width: 2, height: 1, channels: 3, samples: [1, 2, 3, 4, 5])
+    }
+    #expect(!FileManager.default.fileExists(atPath: path))
+}
