@@ -6,6 +6,9 @@ import VGGEngine
 /// statistics toward them (`running = momentum · running + (1 − momentum) · batch`, with
 /// the unbiased variance, as PyTorch does); at inference, and whenever the layer is frozen
 /// (Keras' rule for a frozen base), it applies the running statistics, exactly like the engine.
+///
+/// Loops run over raw pointers, positions outer and channels inner, so the per-channel
+/// accumulators vectorize; sums are in a fixed order (deterministic).
 final class BatchNormTrainer: TrainingLayer {
     static let momentum: Float = 0.9
     let name: String
@@ -31,8 +34,17 @@ final class BatchNormTrainer: TrainingLayer {
         usedBatchStatistics = context.training && !frozen
         if usedBatchStatistics {
             var sum = [Double](repeating: 0, count: c), squares = [Double](repeating: 0, count: c)
-            for p in 0..<positions { for ch in 0..<c { let v = Double(x[p * c + ch]); sum[ch] += v; squares[ch] += v * v } }
-            var running = store.values["\(name).mean"]!, runningVar = store.values["\(name).variance"]!
+            x.withUnsafeBufferPointer { xp in
+                sum.withUnsafeMutableBufferPointer { s in
+                    squares.withUnsafeMutableBufferPointer { q in
+                        for p in 0..<positions {
+                            let row = xp.baseAddress! + p * c
+                            for ch in 0..<c { let v = Double(row[ch]); s[ch] += v; q[ch] += v * v }
+                        }
+                    }
+                }
+            }
+            var running = mean, runningVar = variance
             for ch in 0..<c {
                 let m = sum[ch] / Double(positions)
                 let v = max(0, squares[ch] / Double(positions) - m * m)
@@ -45,17 +57,24 @@ final class BatchNormTrainer: TrainingLayer {
             store.values["\(name).variance"] = runningVar
         }
         let inv = variance.map { 1 / ($0 + settings.epsilon).squareRoot() }
-        var y = [Float](repeating: 0, count: x.count)
-        var xhat = [Float](repeating: 0, count: context.training ? x.count : 0)
-        for p in 0..<positions {
-            for ch in 0..<c {
-                let i = p * c + ch
-                let h = (x[i] - mean[ch]) * inv[ch]
-                if context.training { xhat[i] = h }
-                y[i] = h * gamma[ch] + beta[ch]
+        let keep = context.training
+        var xhat = [Float](repeating: 0, count: keep ? x.count : 0)
+        let y = [Float](unsafeUninitializedCapacity: x.count) { out, count in
+            x.withUnsafeBufferPointer { xp in
+                xhat.withUnsafeMutableBufferPointer { hp in
+                    for p in 0..<positions {
+                        let base = p * c
+                        for ch in 0..<c {
+                            let h = (xp[base + ch] - mean[ch]) * inv[ch]
+                            if keep { hp[base + ch] = h }
+                            out[base + ch] = h * gamma[ch] + beta[ch]
+                        }
+                    }
+                }
             }
+            count = x.count
         }
-        if context.training { normalized = xhat; inverseStd = inv }
+        if keep { normalized = xhat; inverseStd = inv }
         return y
     }
 
@@ -63,27 +82,41 @@ final class BatchNormTrainer: TrainingLayer {
         let c = settings.channels, positions = dy.count / c
         let gamma = store.values["\(name).gamma"]!
         var dgamma = [Float](repeating: 0, count: c), dbeta = [Float](repeating: 0, count: c)
-        for p in 0..<positions {
-            for ch in 0..<c { let i = p * c + ch; dgamma[ch] += dy[i] * normalized[i]; dbeta[ch] += dy[i] }
+        dy.withUnsafeBufferPointer { g in
+            normalized.withUnsafeBufferPointer { h in
+                dgamma.withUnsafeMutableBufferPointer { dg in
+                    dbeta.withUnsafeMutableBufferPointer { db in
+                        for p in 0..<positions {
+                            let base = p * c
+                            for ch in 0..<c { dg[ch] += g[base + ch] * h[base + ch]; db[ch] += g[base + ch] }
+                        }
+                    }
+                }
+            }
         }
         if !frozen {
             store.gradients["\(name).gamma"] = dgamma
             store.gradients["\(name).beta"] = dbeta
         }
         guard needInputGradient else { return [] }
-        var dx = [Float](repeating: 0, count: dy.count)
-        if !usedBatchStatistics {
-            for p in 0..<positions { for ch in 0..<c { let i = p * c + ch; dx[i] = dy[i] * gamma[ch] * inverseStd[ch] } }
-            return dx
-        }
-        // dx = γ·σ⁻¹/M · (M·dy − Σdy − x̂·Σ(dy·x̂)); Σdy = dβ and Σ(dy·x̂) = dγ.
-        let m = Float(positions)
-        for p in 0..<positions {
-            for ch in 0..<c {
-                let i = p * c + ch
-                dx[i] = gamma[ch] * inverseStd[ch] / m * (m * dy[i] - dbeta[ch] - normalized[i] * dgamma[ch])
+        // Batch statistics: dx = γ·σ⁻¹/M · (M·dy − Σdy − x̂·Σ(dy·x̂)), with Σdy = dβ and
+        // Σ(dy·x̂) = dγ. Running statistics: the layer is affine, dx = dy·γ·σ⁻¹.
+        let m = Float(positions), batchStats = usedBatchStatistics
+        let scale = (0..<c).map { gamma[$0] * inverseStd[$0] / (batchStats ? m : 1) }
+        return [Float](unsafeUninitializedCapacity: dy.count) { out, count in
+            dy.withUnsafeBufferPointer { g in
+                normalized.withUnsafeBufferPointer { h in
+                    for p in 0..<positions {
+                        let base = p * c
+                        for ch in 0..<c {
+                            out[base + ch] = batchStats
+                                ? scale[ch] * (m * g[base + ch] - dbeta[ch] - h[base + ch] * dgamma[ch])
+                                : scale[ch] * g[base + ch]
+                        }
+                    }
+                }
             }
+            count = dy.count
         }
-        return dx
     }
 }

@@ -13,16 +13,33 @@ final class ReLUTrainer: TrainingLayer {
     init(name: String) { self.name = name }
 
     func forward(_ input: [Float], batch: Int, context: inout PassContext) -> [Float] {
-        let y = input.map { $0 > 0 ? $0 : 0 }
+        let y = elementwise(input) { $0 > 0 ? $0 : 0 }
         if context.training { output = y }
         return y
     }
 
     func backward(_ outputGradient: [Float], batch: Int, needInputGradient: Bool, context: PassContext) -> [Float] {
         guard needInputGradient else { return [] }
-        var dx = outputGradient
-        for i in dx.indices where output[i] <= 0 { dx[i] = 0 }
-        return dx
+        return elementwise(outputGradient, output) { g, y in y > 0 ? g : 0 }
+    }
+}
+
+/// `f` applied element by element through raw pointers: no bounds checks, so the loop
+/// vectorizes (Array subscripts in these loops cost more than the arithmetic).
+@inline(__always)
+func elementwise(_ a: [Float], _ f: (Float) -> Float) -> [Float] {
+    [Float](unsafeUninitializedCapacity: a.count) { out, count in
+        a.withUnsafeBufferPointer { x in for i in 0..<x.count { out[i] = f(x[i]) } }
+        count = a.count
+    }
+}
+
+@inline(__always)
+func elementwise(_ a: [Float], _ b: [Float], _ f: (Float, Float) -> Float) -> [Float] {
+    precondition(a.count == b.count, "elementwise: operand sizes differ")
+    return [Float](unsafeUninitializedCapacity: a.count) { out, count in
+        a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in for i in 0..<x.count { out[i] = f(x[i], y[i]) } } }
+        count = a.count
     }
 }
 
@@ -39,17 +56,13 @@ final class DropoutTrainer: TrainingLayer {
         guard context.training, rate > 0 else { mask = []; return input }
         let scale = 1 / (1 - rate)
         mask = (0..<input.count).map { _ in context.random.nextUnit() < rate ? 0 : scale }
-        var y = input
-        for i in y.indices { y[i] *= mask[i] }
-        return y
+        return elementwise(input, mask, *)
     }
 
     func backward(_ outputGradient: [Float], batch: Int, needInputGradient: Bool, context: PassContext) -> [Float] {
         guard needInputGradient else { return [] }
         guard !mask.isEmpty else { return outputGradient }
-        var dx = outputGradient
-        for i in dx.indices { dx[i] *= mask[i] }
-        return dx
+        return elementwise(outputGradient, mask, *)
     }
 }
 
