@@ -84,7 +84,8 @@ struct TrainingSession {
         var evaluation: Evaluation?
         if let test {
             evaluation = try evaluate(trained, test)
-            print(report(evaluation!, title: "test (\(test.count) images, threshold \(command.threshold))"))
+            let text = report(evaluation!, title: "test (\(test.count) images, threshold \(command.threshold))")
+            if command.json { say(text) } else { print(text) }
         }
         trained.metadata = metadata(base: model.metadata, dataset: dataset, history: history, kept: kept, reason: reason,
                                     seconds: seconds, evaluation: evaluation)
