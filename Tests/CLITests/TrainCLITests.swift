@@ -69,6 +69,23 @@ struct TrainCLITests {
 
         let text = try CLI.run(["eval", out, data.appendingPathComponent("test").path, "--threshold", "0.2"])
         #expect(text.status == 0 && text.stdout.contains("ROC AUC") && text.stdout.contains("threshold 0.2"))
+
+        // The compiled predictor, decoding the images itself, gives the same confusion matrix.
+        let binary = data.appendingPathComponent("m-predictor").path
+        let compiled = try CLI.run(["compile", out, "-o", binary, "--source-dir", data.appendingPathComponent("gen").path])
+        #expect(compiled.status == 0, "\(compiled.stderr)")
+        let viaPredictor = try CLI.run(["eval", out, data.path, "--predictor", binary, "--json"])
+        #expect(viaPredictor.status == 0, "\(viaPredictor.stderr)")
+        let p = try JSONSerialization.jsonObject(with: Data(viaPredictor.stdout.utf8)) as? [String: Any]
+        let c = ((p?["evaluation"] as? [String: Any])?["confusion"] as? [String: Any])?["counts"] as? [[Int]]
+        #expect(c != nil && c == a)
+        #expect(p?["runner"] as? String == binary)
+        // A predictor built from another model is refused.
+        let other = data.appendingPathComponent("other.bin").path
+        #expect(try CLI.run(["create", "--arch", "vgg11", "--width", "0.0625", "--input", "32x32x1", "--head", "gap",
+                             "--labels", "left,right", "-o", other]).status == 0)
+        let refused = try CLI.run(["eval", other, data.path, "--predictor", binary])
+        #expect(refused.status == 65 && (refused.stderr.contains("sha256") || refused.stderr.contains("hash")), "\(refused.stderr)")
     }
 
     @Test func sameSeedSameModelHash() throws {
