@@ -22,6 +22,8 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible, Sendable {
     case emptySet(String)
     /// The loss stopped being a number: the learning rate is too high for this model.
     case diverged(epoch: Int, loss: Double)
+    /// Training was interrupted before any epoch finished, so there is no model to keep.
+    case interruptedBeforeFirstEpoch
 
     public var description: String {
         switch self {
@@ -39,6 +41,7 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible, Sendable {
             return "\(source) has label \(label), expected a class index in 0..<\(classCount)"
         case let .unsupportedModel(reason): return "cannot train this model: \(reason)"
         case let .emptySet(what): return "\(what) has no images"
+        case .interruptedBeforeFirstEpoch: return "interrupted before the first epoch finished; no model was written"
         case let .diverged(epoch, loss): return "training diverged in epoch \(epoch): the loss is \(loss); lower the learning rate"
         }
     }

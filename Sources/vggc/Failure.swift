@@ -5,12 +5,15 @@ import VGGEngine
 import VGGFormat
 import VGGImage
 import VGGCheck
+import VGGTrain
 
 /// The exit codes of every subcommand (sysexits.h values, documented in `vggc --help`).
 enum Exit {
     static let usage: Int32 = 64
     static let dataError: Int32 = 65
     static let noInput: Int32 = 66
+    /// Ctrl-C (128 + SIGINT), the shell's convention.
+    static let interrupted: Int32 = 130
 }
 
 /// Turns a library error into a message on standard error and the documented exit code.
@@ -28,6 +31,7 @@ func exitStatus(for error: Error) -> Int32 {
         if case .predictorMissing = e { return Exit.noInput }
         return Exit.dataError
     case is ImageFolderMissing: return Exit.noInput
+    case let e as TrainingError where e == .interruptedBeforeFirstEpoch: return Exit.interrupted
     default: return Exit.dataError
     }
 }

@@ -75,7 +75,7 @@ struct TrainingSession {
             let outcome = try fit(network, options, train, validation, label: "")
             (history, reason, kept) = (outcome.history, outcome.stopReason, outcome.keptEpoch)
         }
-        guard kept > 0 else { throw TrainingError.emptySet("no epoch finished, so there is no model to write; the run") }
+        guard kept > 0 else { throw TrainingError.interruptedBeforeFirstEpoch }
         let seconds = Date().timeIntervalSince(started)
         say("stopped: \(reason); keeping epoch \(kept) of \(history.epochs.count) (\(ProgressLine.duration(seconds)) in all)")
 
@@ -189,7 +189,8 @@ struct TrainingSession {
             + " [\(dataset.train.classes.joined(separator: "/"))]"
         m["epochs"] = "\(history.epochs.count) run, epoch \(kept) kept (\(reason))"
         m["seed"] = "\(command.seed)"
-        m["training-seconds"] = String(format: "%.0f", seconds)
+        // No wall time here: it would change the model hash from run to run (it is in the
+        // history file instead), and the same seed and data must give the same hash.
         m["toolchain"] = "vggc \(ToolchainVersion.string)"
         if let e = evaluation, let b = e.binary {
             m["test-metrics"] = String(format: "accuracy %.4f, precision %.4f, recall %.4f, specificity %.4f, F1 %.4f, ROC AUC %@ at threshold %.2f (positive %@, %d images)",

@@ -20,6 +20,7 @@ struct VGGC: ParsableCommand {
           64  usage error (bad option or argument)
           65  bad input data (corrupt model file, unreadable image, invalid model)
           66  a named input file or folder does not exist
+          130 train: interrupted (Ctrl-C) before the first epoch finished
         """,
         version: ToolchainVersion.string,
         subcommands: [Create.self, Train.self, Eval.self, Inspect.self, Predict.self, Compile.self, Check.self]

@@ -161,24 +161,25 @@ struct CompileCheckCLITests {
 struct GeneratedUpToDateTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// Generated/demo is the source for the model Scripts/demo creates (no trained model is
-    /// shipped yet). Regenerate it with `Scripts/demo`, or the two commands below.
-    @Test func generatedDemoMatchesGenerator() throws {
+    /// Generated/pneumonia is the predictor source for the shipped model. Regenerate it with
+    /// `Scripts/demo`, or `vggc compile Models/pneumonia.bin --name pneumonia
+    /// --source-dir Generated/pneumonia --source-only`, whenever the generator changes.
+    @Test func generatedSourceOfTheShippedModelMatchesGenerator() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let model = dir.appendingPathComponent("demo.bin").path
-        #expect(try CLI.run(["create", "--arch", "vgg11", "--width", "0.25", "--input", "128x128x1", "--head", "small:64",
-                             "--seed", "1", "-o", model]).status == 0)
-        let out = dir.appendingPathComponent("demo")
-        let r = try CLI.run(["compile", model, "--name", "demo", "--source-dir", out.path, "--source-only"])
+        let model = Self.root.appendingPathComponent("Models/pneumonia.bin").path
+        let out = dir.appendingPathComponent("pneumonia")
+        let r = try CLI.run(["compile", model, "--name", "pneumonia", "--source-dir", out.path, "--source-only"])
         #expect(r.status == 0, "\(r.stderr)")
-        let committed = Self.root.appendingPathComponent("Generated/demo")
+        let committed = Self.root.appendingPathComponent("Generated/pneumonia")
         let files = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0 != "weights.bin" }.sorted()
         #expect(files.contains("Network.swift") && files.contains("PredictorMain.swift") && files.contains("build.sh"))
+        let committedFiles = try FileManager.default.contentsOfDirectory(atPath: committed.path).filter { $0 != "weights.bin" }.sorted()
+        #expect(files == committedFiles, "Generated/pneumonia has other files than the generator writes")
         for name in files {
             let fresh = try Data(contentsOf: out.appendingPathComponent(name))
             let old = try? Data(contentsOf: committed.appendingPathComponent(name))
-            #expect(fresh == old, "Generated/demo/\(name) is stale: run Scripts/demo (or vggc compile … --source-only) and commit")
+            #expect(fresh == old, "Generated/pneumonia/\(name) is stale: run Scripts/demo (or vggc compile … --source-only) and commit")
         }
     }
 
