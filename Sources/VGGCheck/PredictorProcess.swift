@@ -97,10 +97,11 @@ public struct PredictorProcess {
         try run(args)
         let listing = try String(contentsOf: dumps.appendingPathComponent("steps.txt"), encoding: .utf8)
         let steps = try listing.split(separator: "\n").map { line -> (name: String, values: [Float]) in
-            // "INDEX NAME" per line; anything else means the predictor is not one of ours.
+            // "INDEX NAME COUNT" per line (NAME joins fused layers with "+"); anything else
+            // means the predictor is not one of ours.
             let parts = line.split(separator: " ")
-            guard parts.count == 2, let index = Int(parts[0]), index >= 0,
-                  parts[1].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) else {
+            guard parts.count >= 2, let index = Int(parts[0]), index >= 0,
+                  parts[1].allSatisfy({ $0.isLetter || $0.isNumber || "_-+".contains($0) }) else {
                 throw CheckError.unknownStep(String(line))
             }
             let name = String(parts[1])

@@ -16,7 +16,7 @@ struct ArchitectureOptions: ParsableArguments {
     @Option(help: "Input as HEIGHTxWIDTHxCHANNELS (channels 1 = gray, 3 = RGB).")
     var input = "224x224x1"
 
-    @Option(help: "Classifier head: small:UNITS (Flatten→Dense→ReLU→Dropout→Dense), classic:UNITS (two hidden dense layers), or gap (GlobalAveragePool→Dense).")
+    @Option(help: "Classifier head: small:UNITS or just UNITS (Flatten→Dense→ReLU→Dropout→Dense), classic:UNITS (two hidden dense layers), or gap (GlobalAveragePool→Dense).")
     var head = "small:256"
 
     @Option(help: "Dropout rate in the head (0 for none).")
@@ -37,7 +37,9 @@ struct ArchitectureOptions: ParsableArguments {
 
     func classifierHead() throws -> ClassifierHead {
         guard dropout >= 0, dropout < 1 else { throw ValidationError("--dropout must be in [0, 1), got \(dropout)") }
-        let parts = head.lowercased().split(separator: ":")
+        // A bare number is the tutorial's head: `--head 256` = `small:256`.
+        let spelled = Int(head).map { "small:\($0)" } ?? head.lowercased()
+        let parts = spelled.split(separator: ":")
         switch (parts.first.map(String.init), parts.count > 1 ? Int(parts[1]) : nil) {
         case ("gap", _): return .globalPool
         case ("small", let n?) where n > 0: return .small(hidden: n, dropout: dropout)
