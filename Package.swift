@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // vggc — VGG models to small, fast, verified predictors.
 // Targets follow the data flow (see docs/architecture.md):
-//   CImageCodecs → VGGCore → VGGFormat → VGGImage → VGGEngine → VGGTrain → VGGCodegen → VGGCheck → vggc
+//   CImageCodecs → VGGCore → VGGFormat → VGGONNX → VGGImage → VGGEngine → VGGTrain → VGGCodegen → VGGCheck → vggc
 import PackageDescription
 
 // Numerical targets are always optimized and target the build machine's vector units:
@@ -22,6 +22,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // libpng / libjpeg-turbo behind a C shim: their setjmp/longjmp error handling never
@@ -36,6 +37,10 @@ let package = Package(
         .target(name: "VGGFormat", dependencies: [
             "VGGCore", .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // ONNX interop: import (any VGG-family graph → Model) and export, on swift-protobuf.
+        .target(name: "VGGONNX", dependencies: [
+            "VGGCore", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ], exclude: ["Proto/onnx-subset.proto"]),
         // PNG/JPEG decoding, channel conversion, resizing, dataset folders.
         .target(name: "VGGImage", dependencies: ["VGGCore", "CImageCodecs"], swiftSettings: fastMath),
         // The dynamic engine: the executable definition of the semantics.
@@ -49,7 +54,7 @@ let package = Package(
         .target(name: "VGGCheck", dependencies: ["VGGCore", "VGGEngine", "VGGImage"]),
         // The command-line tool.
         .executableTarget(name: "vggc", dependencies: [
-            "VGGCore", "VGGFormat", "VGGImage", "VGGEngine", "VGGTrain", "VGGCodegen", "VGGCheck",
+            "VGGCore", "VGGFormat", "VGGImage", "VGGEngine", "VGGTrain", "VGGONNX", "VGGCodegen", "VGGCheck",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -57,6 +62,8 @@ let package = Package(
         .testTarget(name: "VGGFormatTests", dependencies: ["VGGFormat", "VGGCore"]),
         .testTarget(name: "VGGImageTests", dependencies: ["VGGImage", "VGGCore", "CImageCodecs"]),
         .testTarget(name: "VGGEngineTests", dependencies: ["VGGEngine", "VGGCore"], swiftSettings: fastMath),
+        .testTarget(name: "VGGONNXTests", dependencies: ["VGGONNX", "VGGCore", "VGGEngine", "VGGFormat"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "VGGTrainTests", dependencies: ["VGGTrain", "VGGEngine", "VGGImage", "VGGCore", "CImageCodecs"],
                     swiftSettings: fastMath),
         .testTarget(name: "VGGCodegenTests", dependencies: ["VGGCodegen", "VGGCheck", "VGGCore", "VGGEngine"],

@@ -1,0 +1,288 @@
+import Foundation
+import VGGCore
+
+/// The walk along a graph's single activation path (see `ONNXImporter`).
+struct GraphWalk {
+    enum Layout: String { case nchw = "NCHW", nhwc = "NHWC" }
+
+    /// The activation as ONNX sees it (rank and layout) and as our layers see it.
+    struct Activation {
+        var name: String
+        var ours: ActivationShape
+        /// ONNX rank: 4 for feature maps (also [N,C,1,1] after GlobalAveragePool), 2 for vectors.
+        var rank: Int
+        var layout: Layout
+        /// A channels-first map flattened to a vector: its values are in ONNX's (c, y, x)
+        /// order, ours are (y, x, c). The next dense layer absorbs the permutation.
+        var pendingCHW: (h: Int, w: Int, c: Int)?
+    }
+
+    let proto: Onnx_ModelProto
+    let reader: TensorReader
+    let options: ImportOptions
+    let opset: Int
+    let nodes: [Onnx_NodeProto]
+    var constants: [String: ConstantTensor] = [:]
+    /// Initializer names, and which initializers a node (possibly through folds) consumed.
+    var initializers: Set<String> = []
+    var usedInitializers: Set<String> = []
+    /// A folded constant's initializer origin, so using the fold marks the initializer used.
+    var origins: [String: Set<String>] = [:]
+    var layers: [NamedLayer] = []
+    var tensors: [String: Tensor] = [:]
+    var taken: Set<String> = []
+    var notes: [String] = []
+    var current: Activation
+
+    init(proto: Onnx_ModelProto, reader: TensorReader, options: ImportOptions) throws {
+        self.proto = proto
+        self.reader = reader
+        self.options = options
+        opset = try ONNXImporter.opset(of: proto)
+        nodes = proto.graph.node
+        for t in proto.graph.initializer {
+            constants[t.name] = try reader.decode(t, name: t.name)
+            initializers.insert(t.name)
+            origins[t.name] = [t.name]
+        }
+        current = Activation(name: "", ours: .vector(1), rank: 2, layout: .nchw, pendingCHW: nil)
+        try checkSupported()
+        current = try inputActivation()
+    }
+
+    // MARK: - Before the walk
+
+    /// Lists every node the walk could not translate, so the user sees all of them at once.
+    func checkSupported() throws {
+        var problems: [ONNXError.NodeProblem] = []
+        for (i, node) in nodes.enumerated() {
+            func problem(_ reason: String) {
+                problems.append(.init(index: i, opType: node.opType, name: node.name, reason: reason))
+            }
+            guard node.domain.isEmpty || node.domain == "ai.onnx" else { problem("operator domain \(node.domain) is not ai.onnx"); continue }
+            guard ONNXImporter.supportedOps.contains(node.opType) else { problem("operator not supported by vggc"); continue }
+            let a = Attributes(node)
+            switch node.opType {
+            case "Conv":
+                if a.int("group", 1) != 1 { problem("group \(a.int("group", 1)) (grouped or depthwise convolution) is not supported") }
+                if a.ints("dilations").contains(where: { $0 != 1 }) { problem("dilations \(a.ints("dilations")) are not supported (only 1)") }
+            case "MaxPool", "AveragePool":
+                if a.int("ceil_mode", 0) != 0 { problem("ceil_mode 1 is not supported") }
+                if a.ints("dilations").contains(where: { $0 != 1 }) { problem("dilations are not supported") }
+                if node.opType == "MaxPool", a.int("storage_order", 0) != 0 { problem("storage_order 1 is not supported") }
+                if node.opType == "AveragePool", a.int("count_include_pad", 0) != 0,
+                   a.ints("pads").contains(where: { $0 != 0 }) || ["SAME_UPPER", "SAME_LOWER"].contains(a.string("auto_pad", "NOTSET")) {
+                    problem("count_include_pad 1 with padding is not supported (vggc excludes padding from the mean)")
+                }
+            case "BatchNormalization":
+                if a.int("training_mode", 0) != 0 { problem("training_mode 1 is not supported (inference only)") }
+                if a.int("spatial", 1) != 1 { problem("spatial 0 is not supported") }
+            case "Gemm":
+                if a.int("transA", 0) != 0 { problem("transA 1 is not supported") }
+            default: break
+            }
+        }
+        if !problems.isEmpty { throw ONNXError.unsupportedNodes(problems) }
+    }
+
+    /// The one graph input that is not an initializer, as an image activation.
+    func inputActivation() throws -> Activation {
+        let inputs = proto.graph.input.filter { !initializers.contains($0.name) }
+        guard inputs.count == 1, let input = inputs.first else {
+            throw ONNXError.graphShape(reason: "it has \(inputs.count) inputs besides its weights (\(inputs.map(\.name).joined(separator: ", "))); expected one image input")
+        }
+        let dims = input.type.tensorType.shape.dim.map { d -> Int? in
+            if case let .dimValue(v)? = d.value, v > 0 { return Int(v) }
+            return nil
+        }
+        let shown = input.type.tensorType.shape.dim.map { d -> String in
+            switch d.value {
+            case let .dimValue(v)?: return "\(v)"
+            case let .dimParam(p)?: return p
+            case nil: return "?"
+            }
+        }
+        guard dims.count == 4 else {
+            throw ONNXError.badInputShape(dims: shown, reason: "expected a 4-D image tensor (batch, and height, width, channels in NCHW or NHWC)")
+        }
+        if let n = dims[0], n != 1 {
+            throw ONNXError.badInputShape(dims: shown, reason: "batch dimension \(n) must be 1 or symbolic")
+        }
+        // tf2onnx graphs take NHWC and transpose to NCHW first.
+        let firstUse = nodes.first { $0.input.contains(input.name) }
+        let layout: Layout = firstUse.map { $0.opType == "Transpose" && Attributes($0).ints("perm") == [0, 3, 1, 2] } == true ? .nhwc : .nchw
+        var (h, w, c) = layout == .nchw ? (dims[2], dims[3], dims[1]) : (dims[1], dims[2], dims[3])
+        if let size = options.inputSize {
+            for (given, value, what) in [(h, size.height, "height"), (w, size.width, "width"), (c, size.channels, "channels")] {
+                if let given, given != value {
+                    throw ONNXError.badInputShape(dims: shown, reason: "--input says \(what) \(value) but the graph fixes it to \(given)")
+                }
+            }
+            (h, w, c) = (size.height, size.width, size.channels)
+        }
+        guard let h, let w, let c else {
+            throw ONNXError.badInputShape(dims: shown, reason: "height, width or channels are symbolic; give them with --input HxWxC")
+        }
+        return Activation(name: input.name, ours: .image(height: h, width: w, channels: c), rank: 4, layout: layout, pendingCHW: nil)
+    }
+
+    // MARK: - The walk
+
+    mutating func run() throws -> ImportResult {
+        for (i, node) in nodes.enumerated() { try visit(node, index: i) }
+        let outputs = proto.graph.output.map(\.name)
+        guard outputs == [current.name] else {
+            throw ONNXError.graphShape(reason: "the graph's outputs [\(outputs.joined(separator: ", "))] are not the end of its activation path (\(current.name))")
+        }
+        let unused = initializers.subtracting(usedInitializers).sorted()
+        if !unused.isEmpty { throw ONNXError.unusedInitializers(unused) }
+        if current.pendingCHW != nil {
+            throw ONNXError.graphShape(reason: "the output is a flattened channels-first feature map, whose element order vggc does not keep")
+        }
+        var appended = false
+        switch layers.last?.layer {
+        case .softmax?, .sigmoid?: break
+        default:
+            guard options.appendSoftmax else {
+                throw ONNXError.graphShape(reason: "the graph ends in logits, not Softmax or Sigmoid (allow appending a Softmax)")
+            }
+            append("softmax", .softmax(Softmax()))
+            appended = true
+            notes.append("the graph ends in logits; appended a Softmax so outputs are probabilities")
+        }
+        let outputs1 = current.ours.elementCount
+        let classes = layers.last.map { if case .sigmoid = $0.layer, outputs1 == 1 { return 2 } else { return outputs1 } } ?? outputs1
+        // A model exported by vggc carries its labels and preprocessing; options override them.
+        let props = Dictionary(proto.metadataProps.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+        let storedLabels = props["vggc.labels"].flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }
+        let labels = options.labels ?? (storedLabels?.count == classes ? storedLabels! : (0..<classes).map { "class\($0)" })
+        let (h, w, c) = try inputDims()
+        var input = InputSpec(height: h, width: w, channels: c, pixelScale: options.pixelScale,
+                              mean: options.mean, std: options.std, resize: options.resize)
+        if options.mean == nil, options.std == nil, let stored = props["vggc.input"].flatMap({ Self.parseInput($0, h: h, w: w, c: c) }) {
+            input = stored
+            notes.append("took the input preprocessing stored by vggc export")
+        }
+        var metadata: [String: String] = [:]
+        for (key, value) in props where !key.hasPrefix("vggc.") && !key.isEmpty && key.utf8.count <= 256 && value.utf8.count <= 65_536 {
+            metadata[key] = value
+        }
+        let producer = [proto.producerName, proto.producerVersion].filter { !$0.isEmpty }.joined(separator: " ")
+        metadata["imported-from"] = "ONNX opset \(opset)\(producer.isEmpty ? "" : ", producer \(producer)")"
+        let model = Model(input: input, labels: labels, layers: layers, tensors: tensors, metadata: metadata)
+        try model.validate()
+        return ImportResult(model: model, opset: opset, producer: producer, inputLayout: firstLayout.rawValue,
+                            appendedSoftmax: appended, notes: notes)
+    }
+
+    /// Reads `ONNXExporter.inputDescription`.
+    static func parseInput(_ text: String, h: Int, w: Int, c: Int) -> InputSpec? {
+        let parts = text.split(separator: ";", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 4, let scale = Float(parts[0]) else { return nil }
+        let mean = parts[1].split(separator: ",").compactMap { Float($0) }, std = parts[2].split(separator: ",").compactMap { Float($0) }
+        guard mean.count == c, std.count == c, let resize = ResizeFilter.allCases.first(where: { "\($0)" == parts[3] }) else { return nil }
+        let spec = InputSpec(height: h, width: w, channels: c, pixelScale: scale, mean: mean, std: std, resize: resize)
+        return (try? spec.validate()) == nil ? nil : spec
+    }
+
+    var firstLayout: Layout = .nchw
+    var firstShape: ActivationShape?
+
+    func inputDims() throws -> (Int, Int, Int) {
+        guard case let .image(h, w, c)? = firstShape else { throw ONNXError.graphShape(reason: "no image input") }
+        return (h, w, c)
+    }
+
+    mutating func visit(_ node: Onnx_NodeProto, index: Int) throws {
+        if firstShape == nil { firstShape = current.ours; firstLayout = current.layout }
+        let label = node.name.isEmpty ? "#\(index) \(node.opType)" : "\(node.opType) \(node.name)"
+        if node.opType == "Constant" {
+            guard let value = node.attribute.first(where: { $0.name == "value" }), value.hasT else {
+                throw ONNXError.unsupportedNodes([.init(index: index, opType: node.opType, name: node.name, reason: "only the tensor-valued form (attribute value) is supported")])
+            }
+            constants[node.output[0]] = try reader.decode(value.t, name: node.output[0])
+            origins[node.output[0]] = []
+            return
+        }
+        let dynamic = node.input.filter { !$0.isEmpty && constants[$0] == nil }
+        if dynamic.isEmpty {
+            try fold(node, label: label)
+            return
+        }
+        guard dynamic == [current.name], node.input.first == current.name || node.opType == "Add" else {
+            for name in dynamic where name != current.name {
+                if proto.graph.input.contains(where: { $0.name == name }) || nodes.contains(where: { $0.output.contains(name) }) {
+                    throw ONNXError.graphShape(reason: "\(label) reads \(name), which is not the current activation (\(current.name)): branches and skip connections are not VGG")
+                }
+                throw ONNXError.missingTensor(name: name, node: label)
+            }
+            throw ONNXError.graphShape(reason: "\(label) reads the activation in an unexpected position")
+        }
+        // Extra outputs (MaxPool indices, Dropout mask, BN statistics) must not be used.
+        for extra in node.output.dropFirst() where !extra.isEmpty {
+            if nodes.contains(where: { $0.input.contains(extra) }) || proto.graph.output.contains(where: { $0.name == extra }) {
+                throw ONNXError.graphShape(reason: "\(label)'s extra output \(extra) is used; only the first output can be")
+            }
+        }
+        let name = layerName(node.name, op: node.opType, index: index, taken: &taken)
+        try convert(node, name: name, label: label)
+        current.name = node.output[0]
+    }
+
+    /// A node whose inputs are all constants: evaluated now.
+    mutating func fold(_ node: Onnx_NodeProto, label: String) throws {
+        let inputs = node.input.filter { !$0.isEmpty }
+        let origin = inputs.reduce(into: Set<String>()) { $0.formUnion(origins[$1] ?? []) }
+        guard let first = inputs.first.flatMap({ constants[$0] }) else {
+            throw ONNXError.graphShape(reason: "\(label) has no input")
+        }
+        var result: ConstantTensor
+        switch node.opType {
+        case "Identity": result = first
+        case "Transpose":
+            let perm = Attributes(node).ints("perm")
+            guard first.dims.count == 2, perm.isEmpty || perm == [1, 0] else {
+                throw ONNXError.unsupportedNodes([.init(index: nodes.firstIndex(of: node) ?? 0, opType: node.opType, name: node.name,
+                                                        reason: "only 2-D transposes of constants are folded")])
+            }
+            let (r, c) = (first.dims[0], first.dims[1])
+            result = ConstantTensor(dims: [c, r], floats: (0..<(r * c)).map { i in first.floats[(i % r) * c + i / r] }, integers: nil)
+        case "Reshape":
+            guard inputs.count == 2, let shape = constants[inputs[1]]?.integers else { throw ONNXError.graphShape(reason: "\(label): constant reshape without a shape") }
+            var dims = shape.map { Int($0) }
+            if let i = dims.firstIndex(of: -1) { dims[i] = first.count / max(1, dims.filter { $0 > 0 }.reduce(1, *)) }
+            result = first
+            result.dims = dims
+        default:
+            throw ONNXError.unsupportedNodes([.init(index: nodes.firstIndex(of: node) ?? 0, opType: node.opType, name: node.name,
+                                                    reason: "\(node.opType) of constants is not folded by vggc")])
+        }
+        constants[node.output[0]] = result
+        origins[node.output[0]] = origin
+    }
+
+    /// The constant at input `i` of `node`, marking its initializers used.
+    mutating func constant(_ node: Onnx_NodeProto, _ i: Int, label: String, what: String) throws -> ConstantTensor? {
+        guard i < node.input.count, !node.input[i].isEmpty else { return nil }
+        let name = node.input[i]
+        guard let c = constants[name] else {
+            throw ONNXError.missingTensor(name: name, node: label + " (\(what))")
+        }
+        usedInitializers.formUnion(origins[name] ?? [])
+        return c
+    }
+
+    mutating func append(_ name: String, _ layer: Layer, _ parameters: [String: (shape: [Int], data: [Float])] = [:]) {
+        var layerName = name
+        if taken.contains(name) && !layers.isEmpty && layers.contains(where: { $0.name == name }) {
+            var n = 2
+            while taken.contains("\(name)_\(n)") { n += 1 }
+            layerName = "\(name)_\(n)"
+        }
+        taken.insert(layerName)
+        layers.append(NamedLayer(layerName, layer))
+        for (suffix, p) in parameters { tensors["\(layerName).\(suffix)"] = Tensor(shape: p.shape, data: p.data) }
+    }
+}
+
+extension Onnx_NodeProto: Equatable {}
