@@ -6,6 +6,7 @@ import VGGFormat
 import VGGImage
 import VGGCheck
 import VGGTrain
+import VGGONNX
 
 /// The exit codes of every subcommand (sysexits.h values, documented in `vggc --help`).
 enum Exit {
@@ -31,6 +32,7 @@ func exitStatus(for error: Error) -> Int32 {
         if case .predictorMissing = e { return Exit.noInput }
         return Exit.dataError
     case is ImageFolderMissing: return Exit.noInput
+    case let ONNXError.unreadable(_, reason) where reason == "no such file": return Exit.noInput
     case let e as TrainingError where e == .interruptedBeforeFirstEpoch: return Exit.interrupted
     default: return Exit.dataError
     }

@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+import VGGCore
+import VGGFormat
+
+/// `vggc import` / `vggc export` as processes, and import → compile → predictor checked
+/// against ONNX Runtime's recorded outputs.
+@Suite("vggc import and export", .serialized)
+struct ONNXCLITests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("VGGONNXTests/Fixtures")
+
+    static func floats(_ url: URL) throws -> [Float] {
+        let data = try Data(contentsOf: url)
+        return data.withUnsafeBytes { raw in
+            (0..<(data.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+        }
+    }
+
+    static func write(_ values: [Float], _ url: URL) throws {
+        var data = Data()
+        for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+        try data.write(to: url)
+    }
+
+    @Test func importCompileAndRunMatchesONNXRuntime() throws {
+        let dir = try temporaryDirectory()
+        let model = dir.appendingPathComponent("keras.bin").path
+        let imported = try CLI.run(["import", Self.fixtures.appendingPathComponent("keras_style.onnx").path, "-o", model,
+                                    "--labels", "NORMAL,PNEUMONIA", "--json"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let summary = try JSONSerialization.jsonObject(with: Data(imported.stdout.utf8)) as? [String: Any]
+        #expect(summary?["inputLayout"] as? String == "NHWC" && summary?["opset"] as? Int == 13)
+        #expect(try ModelFile.read(path: model).model.labels == ["NORMAL", "PNEUMONIA"])
+
+        let predictor = dir.appendingPathComponent("keras-predictor").path
+        let compiled = try CLI.run(["compile", model, "-o", predictor, "--source-dir", dir.appendingPathComponent("src").path])
+        #expect(compiled.status == 0, "\(compiled.stderr)")
+        // keras_style takes NHWC input, so the fixture's inputs are already in our layout.
+        let raw = dir.appendingPathComponent("out.f32")
+        let run = try CLI.runBinary(predictor, ["--raw", Self.fixtures.appendingPathComponent("keras_style.inputs.f32").path,
+                                                "--output-raw", raw.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        let out = try Self.floats(raw), expected = try Self.floats(Self.fixtures.appendingPathComponent("keras_style.outputs.f32"))
+        // Per input the predictor writes 2 logits then 2 probabilities; ONNX Runtime gave probabilities.
+        #expect(out.count == 3 * 4 && expected.count == 3 * 2)
+        for i in 0..<3 {
+            for j in 0..<2 {
+                let d = abs(out[i * 4 + 2 + j] - expected[i * 2 + j])
+                #expect(d <= 1e-5, "case \(i) class \(j): predictor \(out[i * 4 + 2 + j]), ONNX Runtime \(expected[i * 2 + j])")
+            }
+        }
+        // And check agrees the predictor is the model.
+        let check = try CLI.run(["check", model, predictor, "--random", "4"])
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+    }
+
+    @Test func exportWritesAGraphThatImportsBackWithReferences() throws {
+        let dir = try temporaryDirectory()
+        let model = dir.appendingPathComponent("m.bin").path
+        #expect(try CLI.run(["create", "--arch", "vgg11", "--width", "0.125", "--input", "32x32x1", "--batch-norm",
+                             "--head", "small:8", "--seed", "2", "-o", model]).status == 0)
+        let onnx = dir.appendingPathComponent("m.onnx").path
+        let exported = try CLI.run(["export", model, "-o", onnx, "--reference", "2"])
+        #expect(exported.status == 0, "\(exported.stderr)")
+        for suffix in [".reference.inputs.f32", ".reference.outputs.f32", ".reference.json"] {
+            #expect(FileManager.default.fileExists(atPath: onnx + suffix))
+        }
+        #expect(try Self.floats(URL(fileURLWithPath: onnx + ".reference.outputs.f32")).count == 4)
+        let back = dir.appendingPathComponent("back.bin").path
+        let imported = try CLI.run(["import", onnx, "-o", back])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let a = try ModelFile.read(path: model).model, b = try ModelFile.read(path: back).model
+        #expect(a.labels == b.labels && a.input == b.input)
+        #expect(a.tensors.filter { !$0.key.contains("dropout") } == b.tensors.filter { !$0.key.contains("dropout") })
+    }
+
+    @Test func importErrorsAreClear() throws {
+        let dir = try temporaryDirectory()
+        let out = dir.appendingPathComponent("x.bin").path
+        let unsupported = try CLI.run(["import", Self.fixtures.appendingPathComponent("unsupported.onnx").path, "-o", out])
+        #expect(unsupported.status == 65)
+        for fragment in ["3 nodes vggc cannot import", "LeakyRelu \"leaky\"", "Conv \"grouped\": group 2", "Concat \"cat\""] {
+            #expect(unsupported.stderr.contains(fragment), "\(unsupported.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: out), "nothing is imported partially")
+        let missing = try CLI.run(["import", dir.appendingPathComponent("none.onnx").path, "-o", out])
+        #expect(missing.status == 66)
+        try Data("not protobuf at all".utf8).write(to: dir.appendingPathComponent("bad.onnx"))
+        let bad = try CLI.run(["import", dir.appendingPathComponent("bad.onnx").path, "-o", out])
+        #expect(bad.status == 65 && bad.stderr.contains("not an ONNX model"))
+        let usage = try CLI.run(["import", Self.fixtures.appendingPathComponent("torch_style.onnx").path, "-o", out, "--mean", "0.5"])
+        #expect(usage.status == 64)
+    }
+}
