@@ -22,6 +22,11 @@ Usage:
         agreement; exits 1 if max |diff| > 1e-4 * (1 + max|expected|) or any top-1
         differs or the model cannot be checked or run, 0 otherwise (2 on bad usage).
 
+    .build/onnx-venv/bin/python Scripts/make-onnx-fixtures.py vgg16 OUT.onnx [--external]
+        Writes a full-size VGG-16 (torchvision layout, 224x224x3, 1000 logits, seeded
+        random weights, ~553 MB) in one file or with its weights in OUT.onnx.weights;
+        Scripts/full-size-vgg16 imports, compiles and checks it.
+
 Per runnable model NAME the fixtures are:
     NAME.onnx            the model (external_data also has external_data.weights)
     NAME.inputs.f32      3 inputs, uniform in [0, 1), float32 little-endian, each in
@@ -543,6 +548,47 @@ def roundtrip(model_path, prefix):
     return 0 if ok else 1
 
 
+def full_vgg16(path, external):
+    """torchvision's VGG-16 layout (NCHW 224x224x3, 13 convs with pads 1, 5 max pools,
+    Flatten, 25088→4096→4096→1000, logits) with seeded He-normal weights, ~553 MB."""
+    rng = np.random.default_rng(16)
+    nodes, inits = [], []
+    current, channels, index = "input", 3, 0
+    for block in [[64, 64], [128, 128], [256, 256, 256], [512, 512, 512], [512, 512, 512]]:
+        for width in block:
+            w = (rng.standard_normal((width, channels, 3, 3), dtype=np.float32) * np.sqrt(2.0 / (channels * 9))).astype(np.float32)
+            b = (rng.standard_normal(width, dtype=np.float32) * 0.01).astype(np.float32)
+            inits += [numpy_helper.from_array(w, f"features.{index}.weight"), numpy_helper.from_array(b, f"features.{index}.bias")]
+            nodes.append(node("Conv", [current, f"features.{index}.weight", f"features.{index}.bias"], [f"c{index}"],
+                              f"features.{index}", kernel_shape=[3, 3], pads=[1, 1, 1, 1]))
+            nodes.append(node("Relu", [f"c{index}"], [f"r{index}"], f"features.{index + 1}"))
+            current, channels, index = f"r{index}", width, index + 2
+        nodes.append(node("MaxPool", [current], [f"p{index}"], f"features.{index}", kernel_shape=[2, 2], strides=[2, 2]))
+        current, index = f"p{index}", index + 1
+    nodes.append(node("Flatten", [current], ["flat"], "flatten", axis=1))
+    current, features = "flat", 512 * 7 * 7
+    for i, (out, last) in enumerate([(4096, False), (4096, False), (1000, True)]):
+        w = (rng.standard_normal((out, features), dtype=np.float32) * np.sqrt(2.0 / features)).astype(np.float32)
+        b = (rng.standard_normal(out, dtype=np.float32) * 0.01).astype(np.float32)
+        name = f"classifier.{3 * i}"
+        inits += [numpy_helper.from_array(w, f"{name}.weight"), numpy_helper.from_array(b, f"{name}.bias")]
+        nodes.append(node("Gemm", [current, f"{name}.weight", f"{name}.bias"], [f"{name}.out"], name, transB=1))
+        current, features = f"{name}.out", out
+        if not last:
+            nodes.append(node("Relu", [current], [f"{name}.relu"], f"classifier.{3 * i + 1}"))
+            current = f"{name}.relu"
+    nodes[-1].output[0] = "logits"
+    graph = helper.make_graph(nodes, "vgg16", [value("input", [1, 3, 224, 224])], [value("logits", [1, 1000])], inits)
+    model = make_model(graph, 13)
+    if external:
+        onnx.save_model(model, path, save_as_external_data=True, all_tensors_to_one_file=True,
+                        location=os.path.basename(path) + ".weights", size_threshold=1024)
+    else:
+        onnx.save_model(model, path)
+    print(f"wrote {path}" + (f" and {path}.weights" if external else "") + f": {sum(t.size for t in map(numpy_helper.to_array, inits)) / 1e6:.1f} M parameters")
+    return 0
+
+
 def main(argv):
     if argv and argv[0] == "roundtrip":
         if len(argv) != 3:
@@ -553,6 +599,11 @@ def main(argv):
         except Exception as error:  # checker, onnxruntime or file errors all mean failure
             print(f"error: {type(error).__name__}: {error}")
             return 1
+    if argv and argv[0] == "vgg16":
+        if len(argv) not in (2, 3) or (len(argv) == 3 and argv[2] != "--external"):
+            print(__doc__)
+            return 2
+        return full_vgg16(argv[1], len(argv) == 3)
     out = DEFAULT_OUT
     if argv[:1] == ["--out"] and len(argv) == 2:
         out = Path(argv[1])

@@ -23,28 +23,38 @@ struct GraphWalk {
     let opset: Int
     let nodes: [Onnx_NodeProto]
     var constants: [String: ConstantTensor] = [:]
+    /// Initializers not decoded yet. Each is decoded when a node first needs it and its
+    /// protobuf bytes are dropped then, so at any time a weight lives once in memory
+    /// (as protobuf bytes, or as converted floats), not twice.
+    var pending: [String: Onnx_TensorProto] = [:]
     /// Initializer names, and which initializers a node (possibly through folds) consumed.
     var initializers: Set<String> = []
     var usedInitializers: Set<String> = []
     /// A folded constant's initializer origin, so using the fold marks the initializer used.
     var origins: [String: Set<String>] = [:]
+    /// Weights already converted and dropped; a second use is reported, not silently re-read.
+    var released: Set<String> = []
     var layers: [NamedLayer] = []
     var tensors: [String: Tensor] = [:]
     var taken: Set<String> = []
     var notes: [String] = []
     var current: Activation
 
-    init(proto: Onnx_ModelProto, reader: TensorReader, options: ImportOptions) throws {
+    init(proto original: consuming Onnx_ModelProto, reader: TensorReader, options: ImportOptions) throws {
+        var proto = original
+        for t in proto.graph.initializer {
+            guard pending.updateValue(t, forKey: t.name) == nil else {
+                throw ONNXError.badTensor(name: t.name, reason: "two initializers have this name")
+            }
+            initializers.insert(t.name)
+            origins[t.name] = [t.name]
+        }
+        proto.graph.initializer = []
         self.proto = proto
         self.reader = reader
         self.options = options
         opset = try ONNXImporter.opset(of: proto)
         nodes = proto.graph.node
-        for t in proto.graph.initializer {
-            constants[t.name] = try reader.decode(t, name: t.name)
-            initializers.insert(t.name)
-            origins[t.name] = [t.name]
-        }
         current = Activation(name: "", ours: .vector(1), rank: 2, layout: .nchw, pendingCHW: nil)
         try checkSupported()
         current = try inputActivation()
@@ -204,7 +214,7 @@ struct GraphWalk {
             origins[node.output[0]] = []
             return
         }
-        let dynamic = node.input.filter { !$0.isEmpty && constants[$0] == nil }
+        let dynamic = node.input.filter { !$0.isEmpty && !isConstant($0) }
         if dynamic.isEmpty {
             try fold(node, label: label)
             return
@@ -224,8 +234,12 @@ struct GraphWalk {
                 throw ONNXError.graphShape(reason: "\(label)'s extra output \(extra) is used; only the first output can be")
             }
         }
+        for input in node.input.dropFirst() where released.contains(input) {
+            throw ONNXError.graphShape(reason: "\(label) reuses weight \(input), already used by another layer (shared weights are not VGG)")
+        }
         let name = layerName(node.name, op: node.opType, index: index, taken: &taken)
         try convert(node, name: name, label: label)
+        if ["Conv", "Gemm", "MatMul", "BatchNormalization"].contains(node.opType) { release(node) }
         current.name = node.output[0]
     }
 
@@ -233,7 +247,7 @@ struct GraphWalk {
     mutating func fold(_ node: Onnx_NodeProto, label: String) throws {
         let inputs = node.input.filter { !$0.isEmpty }
         let origin = inputs.reduce(into: Set<String>()) { $0.formUnion(origins[$1] ?? []) }
-        guard let first = inputs.first.flatMap({ constants[$0] }) else {
+        guard let firstName = inputs.first, let first = try lookup(firstName) else {
             throw ONNXError.graphShape(reason: "\(label) has no input")
         }
         var result: ConstantTensor
@@ -248,7 +262,7 @@ struct GraphWalk {
             let (r, c) = (first.dims[0], first.dims[1])
             result = ConstantTensor(dims: [c, r], floats: (0..<(r * c)).map { i in first.floats[(i % r) * c + i / r] }, integers: nil)
         case "Reshape":
-            guard inputs.count == 2, let shape = constants[inputs[1]]?.integers else { throw ONNXError.graphShape(reason: "\(label): constant reshape without a shape") }
+            guard inputs.count == 2, let shape = try lookup(inputs[1])?.integers else { throw ONNXError.graphShape(reason: "\(label): constant reshape without a shape") }
             var dims = shape.map { Int($0) }
             if let i = dims.firstIndex(of: -1) { dims[i] = first.count / max(1, dims.filter { $0 > 0 }.reduce(1, *)) }
             result = first
@@ -265,11 +279,27 @@ struct GraphWalk {
     mutating func constant(_ node: Onnx_NodeProto, _ i: Int, label: String, what: String) throws -> ConstantTensor? {
         guard i < node.input.count, !node.input[i].isEmpty else { return nil }
         let name = node.input[i]
-        guard let c = constants[name] else {
+        guard let c = try lookup(name) else {
             throw ONNXError.missingTensor(name: name, node: label + " (\(what))")
         }
         usedInitializers.formUnion(origins[name] ?? [])
         return c
+    }
+
+    func isConstant(_ name: String) -> Bool { constants[name] != nil || pending[name] != nil }
+
+    /// A constant by name, decoding a pending initializer on first use.
+    mutating func lookup(_ name: String) throws -> ConstantTensor? {
+        if let c = constants[name] { return c }
+        guard let t = pending.removeValue(forKey: name) else { return nil }
+        let c = try reader.decode(t, name: name)
+        constants[name] = c
+        return c
+    }
+
+    /// Forgets a weight once it has been converted into a layer's tensor.
+    mutating func release(_ node: Onnx_NodeProto) {
+        for name in node.input.dropFirst() where initializers.contains(name) { constants[name] = nil; released.insert(name) }
     }
 
     mutating func append(_ name: String, _ layer: Layer, _ parameters: [String: (shape: [Int], data: [Float])] = [:]) {

@@ -52,8 +52,8 @@ public enum ONNXImporter {
     ]
 
     public static func importModel(path: String, options: ImportOptions = ImportOptions()) throws -> ImportResult {
-        let proto = try load(path: path)
-        var walk = try GraphWalk(proto: proto, reader: TensorReader(modelPath: path), options: options)
+        // The decoded proto moves into the walk, which drops each weight's bytes once converted.
+        var walk = try GraphWalk(proto: load(path: path), reader: TensorReader(modelPath: path), options: options)
         return try walk.run()
     }
 
