@@ -42,6 +42,9 @@ public struct VGGConfiguration: Sendable {
     public var labels: [String]
     public var head: ClassifierHead
     public var output: OutputActivation
+    /// Convolution widths per block, replacing `depth`'s (e.g. the small benchmark VGG
+    /// `[[32, 32], [64, 64], [128, 128], [256, 256]]`); nil keeps the paper's.
+    public var customBlocks: [[Int]]?
 
     public init(depth: VGGDepth = .vgg16, batchNorm: Bool = false, widthMultiplier: Double = 1,
                 input: InputSpec, labels: [String], head: ClassifierHead = .small(hidden: 256, dropout: 0.5),
@@ -60,7 +63,7 @@ extension Model {
         }
         var layers: [NamedLayer] = []
         var channels = config.input.channels
-        for (b, block) in config.depth.blocks.enumerated() {
+        for (b, block) in (config.customBlocks ?? config.depth.blocks).enumerated() {
             for (i, width) in block.enumerated() {
                 let out = max(1, Int((Double(width) * config.widthMultiplier).rounded()))
                 let prefix = "block\(b + 1)_"
@@ -106,7 +109,8 @@ extension Model {
                                                 : NamedLayer("softmax", .softmax(Softmax())))
         draft.layers = layers
         draft.initializeParameters(seed: seed)
-        draft.metadata["architecture"] = "\(config.depth.rawValue)\(config.batchNorm ? "_bn" : "") width \(config.widthMultiplier)"
+        let family = config.customBlocks.map { "vgg blocks \($0)" } ?? config.depth.rawValue
+        draft.metadata["architecture"] = "\(family)\(config.batchNorm ? "_bn" : "") width \(config.widthMultiplier)"
         try draft.validate()
         return draft
     }

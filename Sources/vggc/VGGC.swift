@@ -23,6 +23,6 @@ struct VGGC: ParsableCommand {
           130 train: interrupted (Ctrl-C) before the first epoch finished
         """,
         version: ToolchainVersion.string,
-        subcommands: [Create.self, Train.self, Eval.self, Import.self, Export.self, Inspect.self, Predict.self, Compile.self, Check.self]
+        subcommands: [Create.self, Train.self, Eval.self, Import.self, Export.self, Inspect.self, Predict.self, Compile.self, Check.self, Bench.self]
     )
 }

@@ -1,0 +1,213 @@
+import ArgumentParser
+import Foundation
+import VGGCheck
+import VGGCodegen
+import VGGCore
+import VGGEngine
+import VGGFormat
+import VGGONNX
+
+/// `vggc bench`: batch-1 latency of the predictor, the engine and (when available) ONNX
+/// Runtime on the same models, measured side by side in one run.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmark compiled predictors against the engine and ONNX Runtime (batch 1, side by side).",
+        discussion: """
+        Builds the benchmark models with seeded random weights (or takes model.bin files),
+        compiles each, exports it to ONNX, and for every thread count times batch-1 passes
+        of the predictor (its own --time: network only), the engine, and ONNX Runtime
+        (Scripts/ort-bench.py in a Python venv with onnxruntime; skipped when absent). Prints
+        median and min latency, images/s, GFLOP/s (2 × MACs / median) and ratios; --json for
+        scripts. Absolute times on a shared machine mean little; ratios measured in one run do.
+
+        Suite models:
+          vgg16  VGG-16 conv base + Flatten→256→2, 224×224×3 (15.35 G MACs)
+          small  32,32,M,64,64,M,128,128,M,256,256,M → 128 → 2, 128×128×1 (0.84 G MACs)
+        ONNX Runtime setup: python3 -m venv .build/onnx-venv && .build/onnx-venv/bin/pip install onnxruntime numpy
+        Example: vggc bench --suite small,vgg16 --threads 1,2 --runs 30
+        """
+    )
+
+    @Argument(help: "model.bin files to benchmark besides (or instead of) the suite.")
+    var models: [String] = []
+
+    @Option(help: "Suite models, comma-separated: small, vgg16 (none: only the given files).")
+    var suite = "small,vgg16"
+
+    @Option(help: "Thread counts, comma-separated.")
+    var threads = "1,2"
+
+    @Option(help: "Timed runs per measurement (after warm-up).")
+    var runs = 30
+
+    @Option(help: "Python with onnxruntime for the ONNX Runtime column ('none' to skip).")
+    var python = ".build/onnx-venv/bin/python"
+
+    @Option(help: "Where models, sources and predictors are built.")
+    var workDir = ".build/bench"
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    func threadCounts() throws -> [Int] {
+        let t = threads.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !t.isEmpty, t.allSatisfy({ (1...256).contains($0) }) else { throw ValidationError("--threads must be numbers in 1...256, got \(threads)") }
+        return t
+    }
+
+    func suiteModels() throws -> [String] {
+        let names = suite.lowercased() == "none" ? [] : suite.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        for n in names where !["small", "vgg16"].contains(n) { throw ValidationError("--suite takes small and/or vgg16 (or none), got \(n)") }
+        return names
+    }
+
+    func validate() throws {
+        _ = try threadCounts()
+        guard try !suiteModels().isEmpty || !models.isEmpty else { throw ValidationError("nothing to benchmark: give --suite or model files") }
+        guard (1...10_000).contains(runs) else { throw ValidationError("--runs must be 1...10000, got \(runs)") }
+    }
+
+    static func suiteModel(_ name: String) throws -> Model {
+        let labels = ["NORMAL", "PNEUMONIA"]
+        var config: VGGConfiguration
+        switch name {
+        case "vgg16":
+            config = VGGConfiguration(depth: .vgg16, input: InputSpec(height: 224, width: 224, channels: 3), labels: labels,
+                                      head: .small(hidden: 256, dropout: 0.5))
+        default:
+            config = VGGConfiguration(depth: .vgg16, input: InputSpec(height: 128, width: 128, channels: 1), labels: labels,
+                                      head: .small(hidden: 128, dropout: 0.5))
+            config.customBlocks = [[32, 32], [64, 64], [128, 128], [256, 256]]
+        }
+        var model = try Model.vgg(config, seed: 1)
+        model.randomizeParameters(seed: 2)
+        model.metadata["created-by"] = "vggc bench --suite \(name)"
+        return model
+    }
+
+    func run() throws {
+        let counts = try threadCounts()
+        try vggc.run {
+            try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)
+            var entries: [(name: String, path: String)] = try suiteModels().map { name in
+                let path = "\(workDir)/\(name).bin"
+                _ = try ModelFile.write(try Self.suiteModel(name), to: path)
+                return (name, path)
+            }
+            entries += models.map { (($0 as NSString).lastPathComponent.replacingOccurrences(of: ".bin", with: ""), $0) }
+            let ort = python.lowercased() == "none" || !FileManager.default.isExecutableFile(atPath: python) ? nil : python
+            if ort == nil && !json { printWarning("no ONNX Runtime column: \(python) not found (see vggc bench --help for the setup)") }
+            var rows: [BenchRow] = []
+            for entry in entries {
+                let loaded = try ModelFile.read(path: entry.path)
+                let macs = try ModelSummary(loaded.model).totalMultiplyAccumulates
+                let name = entry.name.filter { $0.isLetter || $0.isNumber || $0 == "_" }
+                let options = CodegenOptions(name: name.isEmpty ? "bench" : name, modelHash: loaded.info.hash)
+                if !json { FileHandle.standardError.write(Data("compiling \(entry.name) …\n".utf8)) }
+                let sources = try PredictorBuilder.writeSources(model: loaded.model, options: options, modelFile: entry.path,
+                                                                to: "\(workDir)/\(name)-src")
+                let build = try PredictorBuilder.build(sources, options: options, output: "\(workDir)/\(name)-predictor")
+                let onnx = "\(workDir)/\(name).onnx"
+                try ONNXExporter.export(loaded.model).write(to: URL(fileURLWithPath: onnx))
+                let startup = try measureStartup(build.output, model: loaded.model)
+                for t in counts {
+                    if !json { FileHandle.standardError.write(Data("timing \(entry.name), \(t) thread\(t == 1 ? "" : "s") …\n".utf8)) }
+                    let checker = try Checker(model: loaded.model, predictor: PredictorProcess(path: build.output), threads: t)
+                    let latency = try checker.benchmark(runs: runs, seed: 1)
+                    var row = BenchRow(model: entry.name, macs: macs, threads: t, runs: runs,
+                                       predictorMedianMs: latency.predictorMedianMs, predictorMinMs: latency.predictorMinMs,
+                                       engineMedianMs: latency.engineMedianMs, engineMinMs: latency.engineMinMs,
+                                       compileSeconds: build.seconds, binaryBytes: build.binaryBytes, startupMs: startup)
+                    if let ort { (row.ortMedianMs, row.ortMinMs, row.ortVersion) = try runORT(ort, onnx: onnx, threads: t) }
+                    rows.append(row)
+                }
+            }
+            if json { try printJSON(rows) } else { print(BenchRow.table(rows)) }
+        }
+    }
+
+    /// Wall time from process start to the printed result for one raw input.
+    func measureStartup(_ predictor: String, model: Model) throws -> Double {
+        let n = model.input.height * model.input.width * model.input.channels
+        let file = URL(fileURLWithPath: "\(workDir)/startup-input.f32")
+        try writeFloats([Float](repeating: 0.5, count: n), to: file)
+        var best = Double.infinity
+        for _ in 0..<3 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: predictor)
+            p.arguments = ["--raw", file.path]
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            p.waitUntilExit()
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+        return best
+    }
+
+    func runORT(_ python: String, onnx: String, threads: Int) throws -> (Double?, Double?, String?) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: python)
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Scripts/ort-bench.py").path
+        p.arguments = [FileManager.default.fileExists(atPath: script) ? script : "Scripts/ort-bench.py", onnx, "\(threads)", "\(runs)"]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0, let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            printWarning("ONNX Runtime run failed for \(onnx) (status \(p.terminationStatus))")
+            return (nil, nil, nil)
+        }
+        return (obj["median_ms"] as? Double, obj["min_ms"] as? Double, obj["version"] as? String)
+    }
+}
+
+struct BenchRow: Encodable {
+    var model: String
+    var macs: Int
+    var threads: Int
+    var runs: Int
+    var predictorMedianMs: Double, predictorMinMs: Double
+    var engineMedianMs: Double, engineMinMs: Double
+    var ortMedianMs: Double?, ortMinMs: Double?, ortVersion: String?
+    var compileSeconds: Double
+    var binaryBytes: Int
+    var startupMs: Double
+    var predictorGFLOPs: Double { 2 * Double(macs) / predictorMedianMs / 1e6 }
+    var predictorOverORT: Double? { ortMedianMs.map { predictorMedianMs / $0 } }
+    var engineOverORT: Double? { ortMedianMs.map { engineMedianMs / $0 } }
+
+    enum CodingKeys: String, CodingKey {
+        case model, macs, threads, runs, predictorMedianMs, predictorMinMs, engineMedianMs, engineMinMs, ortMedianMs, ortMinMs,
+             ortVersion, compileSeconds, binaryBytes, startupMs, predictorGFLOPs, predictorOverORT, engineOverORT
+    }
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(model, forKey: .model); try c.encode(macs, forKey: .macs); try c.encode(threads, forKey: .threads)
+        try c.encode(runs, forKey: .runs)
+        try c.encode(predictorMedianMs, forKey: .predictorMedianMs); try c.encode(predictorMinMs, forKey: .predictorMinMs)
+        try c.encode(engineMedianMs, forKey: .engineMedianMs); try c.encode(engineMinMs, forKey: .engineMinMs)
+        try c.encodeIfPresent(ortMedianMs, forKey: .ortMedianMs); try c.encodeIfPresent(ortMinMs, forKey: .ortMinMs)
+        try c.encodeIfPresent(ortVersion, forKey: .ortVersion)
+        try c.encode(compileSeconds, forKey: .compileSeconds); try c.encode(binaryBytes, forKey: .binaryBytes)
+        try c.encode(startupMs, forKey: .startupMs); try c.encode(predictorGFLOPs, forKey: .predictorGFLOPs)
+        try c.encodeIfPresent(predictorOverORT, forKey: .predictorOverORT); try c.encodeIfPresent(engineOverORT, forKey: .engineOverORT)
+    }
+
+    static func table(_ rows: [BenchRow]) -> String {
+        func ms(_ v: Double?) -> String { v.map { String(format: "%.2f", $0) } ?? "-" }
+        var lines = [["model", "MACs", "thr", "predictor ms (min)", "engine ms (min)", "ORT ms (min)", "img/s", "GFLOP/s",
+                      "pred/ORT", "engine/ORT", "start-up", "compile"]]
+        for r in rows {
+            lines.append([r.model, Format.count(r.macs), "\(r.threads)",
+                          "\(ms(r.predictorMedianMs)) (\(ms(r.predictorMinMs)))", "\(ms(r.engineMedianMs)) (\(ms(r.engineMinMs)))",
+                          r.ortMedianMs.map { "\(ms($0)) (\(ms(r.ortMinMs)))" } ?? "-",
+                          String(format: "%.1f", 1000 / r.predictorMedianMs), String(format: "%.0f", r.predictorGFLOPs),
+                          r.predictorOverORT.map { String(format: "%.2f×", $0) } ?? "-", r.engineOverORT.map { String(format: "%.2f×", $0) } ?? "-",
+                          String(format: "%.1f ms", r.startupMs), String(format: "%.1f s", r.compileSeconds)])
+        }
+        return Format.table(lines)
+    }
+}
