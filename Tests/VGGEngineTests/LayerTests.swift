@@ -29,7 +29,24 @@ struct LayerTests {
         PoolCase(h: 7, w: 5, c: 3, k: 2, s: 2, padding: .valid), PoolCase(h: 7, w: 5, c: 17, k: 3, s: 2, padding: .same),
         PoolCase(h: 9, w: 9, c: 16, k: 3, s: 1, padding: .same), PoolCase(h: 5, w: 6, c: 1, k: 3, s: 3, padding: .valid),
         PoolCase(h: 4, w: 4, c: 15, k: 3, s: 2, padding: .explicit(top: 1, left: 1, bottom: 1, right: 1)),
+        // Large enough for the rows to be spread over the threads.
+        PoolCase(h: 40, w: 36, c: 17, k: 3, s: 2, padding: .same),
     ]
+
+    /// Pool, batch norm and ReLU split large activations over the threads; every output
+    /// must still be bit-identical to a one-thread run.
+    @Test func elementwiseAndPoolLayersDoNotDependOnThreads() throws {
+        let spec = InputSpec(height: 64, width: 48, channels: 24)
+        let model = try singleLayerModel(input: spec, [
+            NamedLayer("bn", .batchNorm(BatchNorm(channels: 24))), NamedLayer("relu", .relu(ReLU())),
+            NamedLayer("max", .maxPool2D(MaxPool2D(PoolWindow(kernel: 3, stride: 1, padding: .same)))),
+            NamedLayer("avg", .averagePool2D(AveragePool2D(PoolWindow(kernel: 2, stride: 2, padding: .valid)))),
+        ])
+        let x = randomInput(64 * 48 * 24 * 3, seed: 8)
+        let one = try Engine(model: model, threads: 1).runCapturingLayers(x, batch: 3)
+        let two = try Engine(model: model, threads: 2).runCapturingLayers(x, batch: 3)
+        #expect(one == two)
+    }
 
     /// Max pool against a naive loop: exact. Average pool: sums of ≤ k² terms of |x| ≤ 1.
     @Test(arguments: poolCases)

@@ -19,11 +19,19 @@ struct BatchNormKernel: PreparedLayer {
     func forward(_ input: UnsafeBufferPointer<Float>, _ output: UnsafeMutableBufferPointer<Float>,
                  batch: Int, parallel: Parallel) {
         let positions = input.count / channels
-        for p in 0..<positions {
-            let base = p * channels
-            for c in 0..<channels {
-                output[base + c] = (input[base + c] - mean[c]) * inverseStd[c] * gamma[c] + beta[c]
-            }
-        }
+        let x = UnsafeSendable(input.baseAddress!), y = UnsafeSendable(output.baseAddress!)
+        let chunk = max(1, 65_536 / channels)
+        gamma.withUnsafeBufferPointer { g in beta.withUnsafeBufferPointer { b in
+            mean.withUnsafeBufferPointer { m in inverseStd.withUnsafeBufferPointer { s in
+                let p = UnsafeSendable((g.baseAddress!, b.baseAddress!, m.baseAddress!, s.baseAddress!))
+                parallel.forEach((positions + chunk - 1) / chunk) { part in
+                    let (g, b, m, s) = p.value
+                    for pos in (part * chunk)..<min(positions, (part + 1) * chunk) {
+                        let base = pos * channels
+                        for c in 0..<channels { y.value[base + c] = (x.value[base + c] - m[c]) * s[c] * g[c] + b[c] }
+                    }
+                }
+            } }
+        } }
     }
 }

@@ -10,6 +10,10 @@ extension MaxPool2D {
 /// Max or average over each window, per channel, for every image of the batch.
 /// Max: padded positions never win (−∞), exact. Average: the sum of the valid positions in
 /// window order divided by their count (padding excluded).
+///
+/// Output rows of all images are spread over the threads (each writes only its own rows),
+/// and the channel loop is innermost over raw pointers so it vectorizes; the arithmetic per
+/// output is the same as a plain loop in window order, so results do not depend on threads.
 struct PoolKernel: PreparedLayer {
     enum Mode { case max, average }
     let g: WindowGeometry
@@ -20,28 +24,35 @@ struct PoolKernel: PreparedLayer {
                  batch: Int, parallel: Parallel) {
         let inImage = g.inputHeight * g.inputWidth * channels
         let outImage = g.outputHeight * g.outputWidth * channels
-        var acc = [Float](repeating: 0, count: channels)
-        for n in 0..<batch {
-            for oy in 0..<g.outputHeight {
-                for ox in 0..<g.outputWidth {
-                    for c in 0..<channels { acc[c] = mode == .max ? -.infinity : 0 }
-                    var count = 0
-                    for i in 0..<g.kernelHeight {
-                        let iy = oy * g.strideHeight + i - g.padTop
-                        guard iy >= 0, iy < g.inputHeight else { continue }
-                        for j in 0..<g.kernelWidth {
-                            let ix = ox * g.strideWidth + j - g.padLeft
-                            guard ix >= 0, ix < g.inputWidth else { continue }
-                            count += 1
-                            let base = n * inImage + (iy * g.inputWidth + ix) * channels
-                            for c in 0..<channels {
-                                let v = input[base + c]
-                                if mode == .max { if v > acc[c] || v.isNaN { acc[c] = v } } else { acc[c] += v }
-                            }
+        let x = UnsafeSendable(input.baseAddress!), y = UnsafeSendable(output.baseAddress!)
+        let rows = batch * g.outputHeight
+        // Tiny layers run inline: waking a thread costs more than the work.
+        let threads = inImage * batch < 16_384 ? Parallel(threads: 1) : parallel
+        threads.forEach(rows) { job in
+            let n = job / g.outputHeight, oy = job % g.outputHeight
+            let source = x.value + n * inImage
+            for ox in 0..<g.outputWidth {
+                let dst = y.value + n * outImage + (oy * g.outputWidth + ox) * channels
+                for c in 0..<channels { dst[c] = mode == .max ? -.infinity : 0 }
+                var count = 0
+                for i in 0..<g.kernelHeight {
+                    let iy = oy * g.strideHeight + i - g.padTop
+                    guard iy >= 0, iy < g.inputHeight else { continue }
+                    for j in 0..<g.kernelWidth {
+                        let ix = ox * g.strideWidth + j - g.padLeft
+                        guard ix >= 0, ix < g.inputWidth else { continue }
+                        count += 1
+                        let src = source + (iy * g.inputWidth + ix) * channels
+                        if mode == .max {
+                            for c in 0..<channels { let v = src[c]; if v > dst[c] || v.isNaN { dst[c] = v } }
+                        } else {
+                            for c in 0..<channels { dst[c] += src[c] }
                         }
                     }
-                    let base = n * outImage + (oy * g.outputWidth + ox) * channels
-                    for c in 0..<channels { output[base + c] = mode == .max ? acc[c] : acc[c] / Float(count) }
+                }
+                if mode == .average {
+                    let d = Float(count)
+                    for c in 0..<channels { dst[c] /= d }
                 }
             }
         }

@@ -5,9 +5,14 @@ import VGGCore
 struct ReLUKernel: PreparedLayer {
     func forward(_ input: UnsafeBufferPointer<Float>, _ output: UnsafeMutableBufferPointer<Float>,
                  batch: Int, parallel: Parallel) {
-        for i in 0..<input.count {
-            let v = input[i]
-            output[i] = v < 0 ? 0 : v
+        // Chunks of 64 Ki values over the threads: memory-bound, so two cores still help.
+        let chunk = 65_536, count = input.count
+        let x = UnsafeSendable(input.baseAddress!), y = UnsafeSendable(output.baseAddress!)
+        parallel.forEach((count + chunk - 1) / chunk) { part in
+            for i in (part * chunk)..<min(count, (part + 1) * chunk) {
+                let v = x.value[i]
+                y.value[i] = v < 0 ? 0 : v
+            }
         }
     }
 }
