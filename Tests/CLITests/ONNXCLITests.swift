@@ -93,3 +93,25 @@ struct ONNXCLITests {
         #expect(usage.status == 64)
     }
 }
+
+@Suite("vggc bench")
+struct BenchCLITests {
+    @Test func benchTimesPredictorAndEngineOnAGivenModel() throws {
+        let dir = try temporaryDirectory()
+        let model = dir.appendingPathComponent("tiny.bin").path
+        #expect(try CLI.run(["create", "--arch", "vgg11", "--width", "0.0625", "--input", "32x32x1", "--head", "gap", "-o", model]).status == 0)
+        let r = try CLI.run(["bench", model, "--suite", "none", "--threads", "1", "--runs", "3", "--python", "none",
+                             "--work-dir", dir.appendingPathComponent("work").path, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let rows = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]]
+        #expect(rows?.count == 1)
+        let row = rows?.first ?? [:]
+        #expect(row["model"] as? String == "tiny" && row["threads"] as? Int == 1)
+        for key in ["predictorMedianMs", "engineMedianMs", "startupMs", "compileSeconds"] {
+            #expect(((row[key] as? Double) ?? 0) > 0, "\(key)")
+        }
+        #expect(row["ortMedianMs"] == nil, "no ONNX Runtime column without Python")
+        #expect(try CLI.run(["bench", "--suite", "none"]).status == 64)
+        #expect(try CLI.run(["bench", "--suite", "huge"]).status == 64)
+    }
+}
