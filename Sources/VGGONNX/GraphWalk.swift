@@ -71,8 +71,28 @@ struct GraphWalk {
             }
             guard node.domain.isEmpty || node.domain == "ai.onnx" else { problem("operator domain \(node.domain) is not ai.onnx"); continue }
             guard ONNXImporter.supportedOps.contains(node.opType) else { problem("operator not supported by vggc"); continue }
+            guard let first = node.output.first, !first.isEmpty else { problem("the node has no output"); continue }
             let a = Attributes(node)
+            // Window attributes: the right counts and sane values, checked before any arithmetic.
+            if ["Conv", "MaxPool", "AveragePool"].contains(node.opType) {
+                let k = a.ints("kernel_shape"), st = a.ints("strides"), pads = a.ints("pads")
+                if node.opType != "Conv" && k.count != 2 { problem("kernel_shape \(k) must have 2 values") }
+                if !k.isEmpty && (k.count != 2 || k.contains { !(1...64).contains($0) }) { problem("kernel_shape \(k) must be 2 values in 1...64") }
+                if !st.isEmpty && (st.count != 2 || st.contains { !(1...64).contains($0) }) { problem("strides \(st) must be 2 values in 1...64") }
+                if !pads.isEmpty && (pads.count != 4 || pads.contains { !(0...63).contains($0) }) { problem("pads \(pads) must be 4 values in 0...63") }
+                let autoPad = a.string("auto_pad", "NOTSET")
+                if !["NOTSET", "", "VALID", "SAME_UPPER", "SAME_LOWER"].contains(autoPad) { problem("auto_pad \(autoPad) is not an ONNX value") }
+            }
             switch node.opType {
+            case "Flatten":
+                if ![1, -3].contains(a.int("axis", 1)) { problem("axis \(a.int("axis", 1)) is not supported (only 1: keep the batch)") }
+            case "Softmax":
+                if ![1, -1].contains(a.int("axis", opset >= 13 ? -1 : 1)) { problem("axis \(a.int("axis", -1)) is not the class axis of a [batch, classes] tensor") }
+            case "Transpose":
+                if ![[0, 3, 1, 2], [0, 2, 3, 1], [1, 0], []].contains(a.ints("perm")) { problem("perm \(a.ints("perm")) is not NHWC↔NCHW (or a 2-D weight transpose)") }
+            case "Constant":
+                let forms = ["value", "value_float", "value_floats", "value_int", "value_ints"]
+                if !a.byName.keys.contains(where: forms.contains) { problem("only tensor, float(s) and int(s) constants are supported") }
             case "Conv":
                 if a.int("group", 1) != 1 { problem("group \(a.int("group", 1)) (grouped or depthwise convolution) is not supported") }
                 if a.ints("dilations").contains(where: { $0 != 1 }) { problem("dilations \(a.ints("dilations")) are not supported (only 1)") }
@@ -133,6 +153,9 @@ struct GraphWalk {
         guard let h, let w, let c else {
             throw ONNXError.badInputShape(dims: shown, reason: "height, width or channels are symbolic; give them with --input HxWxC")
         }
+        do { try InputSpec(height: h, width: w, channels: c).validate() } catch {
+            throw ONNXError.badInputShape(dims: shown, reason: "\(error)")
+        }
         return Activation(name: input.name, ours: .image(height: h, width: w, channels: c), rank: 4, layout: layout, pendingCHW: nil)
     }
 
@@ -145,6 +168,7 @@ struct GraphWalk {
             throw ONNXError.graphShape(reason: "the graph's outputs [\(outputs.joined(separator: ", "))] are not the end of its activation path (\(current.name))")
         }
         let unused = initializers.subtracting(usedInitializers).sorted()
+        // (Constant nodes appear as "constant node NAME".)
         if !unused.isEmpty { throw ONNXError.unusedInitializers(unused) }
         if current.pendingCHW != nil {
             throw ONNXError.graphShape(reason: "the output is a flattened channels-first feature map, whose element order vggc does not keep")
@@ -156,9 +180,15 @@ struct GraphWalk {
             guard options.appendSoftmax else {
                 throw ONNXError.graphShape(reason: "the graph ends in logits, not Softmax or Sigmoid (allow appending a Softmax)")
             }
-            append("softmax", .softmax(Softmax()))
+            // One logit is a binary classifier (BCE-with-logits): a Sigmoid, not a Softmax.
+            if current.ours.elementCount == 1 {
+                append("sigmoid", .sigmoid(Sigmoid()))
+                notes.append("the graph ends in one logit; appended a Sigmoid so the output is P(second label)")
+            } else {
+                append("softmax", .softmax(Softmax()))
+                notes.append("the graph ends in logits; appended a Softmax so outputs are probabilities")
+            }
             appended = true
-            notes.append("the graph ends in logits; appended a Softmax so outputs are probabilities")
         }
         let outputs1 = current.ours.elementCount
         let classes = layers.last.map { if case .sigmoid = $0.layer, outputs1 == 1 { return 2 } else { return outputs1 } } ?? outputs1
@@ -167,10 +197,15 @@ struct GraphWalk {
         let storedLabels = props["vggc.labels"].flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }
         let labels = options.labels ?? (storedLabels?.count == classes ? storedLabels! : (0..<classes).map { "class\($0)" })
         let (h, w, c) = try inputDims()
-        var input = InputSpec(height: h, width: w, channels: c, pixelScale: options.pixelScale,
-                              mean: options.mean, std: options.std, resize: options.resize)
-        if options.mean == nil, options.std == nil, let stored = props["vggc.input"].flatMap({ Self.parseInput($0, h: h, w: w, c: c) }) {
+        var input = InputSpec(height: h, width: w, channels: c, pixelScale: options.pixelScale ?? 1.0 / 255.0,
+                              mean: options.mean, std: options.std, resize: options.resize ?? .area)
+        if let stored = props["vggc.input"].flatMap({ Self.parseInput($0, h: h, w: w, c: c) }) {
+            // What vggc export stored, with anything the user gave on top.
             input = stored
+            if let v = options.pixelScale { input.pixelScale = v }
+            if let v = options.mean { input.mean = v }
+            if let v = options.std { input.std = v }
+            if let v = options.resize { input.resize = v }
             notes.append("took the input preprocessing stored by vggc export")
         }
         var metadata: [String: String] = [:]
@@ -207,12 +242,27 @@ struct GraphWalk {
         if firstShape == nil { firstShape = current.ours; firstLayout = current.layout }
         let label = node.name.isEmpty ? "#\(index) \(node.opType)" : "\(node.opType) \(node.name)"
         if node.opType == "Constant" {
-            guard let value = node.attribute.first(where: { $0.name == "value" }), value.hasT else {
-                throw ONNXError.unsupportedNodes([.init(index: index, opType: node.opType, name: node.name, reason: "only the tensor-valued form (attribute value) is supported")])
+            let out = node.output[0]
+            let a = Attributes(node)
+            if let value = a.byName["value"], value.hasT {
+                constants[out] = try reader.decode(value.t, name: out)
+            } else if let f = a.byName["value_float"] {
+                constants[out] = ConstantTensor(dims: [], floats: [f.f], integers: nil)
+            } else if let f = a.byName["value_floats"] {
+                constants[out] = ConstantTensor(dims: [f.floats.count], floats: f.floats, integers: nil)
+            } else if let i = a.byName["value_int"] {
+                constants[out] = ConstantTensor(dims: [], floats: [Float(i.i)], integers: [i.i])
+            } else if let i = a.byName["value_ints"] {
+                constants[out] = ConstantTensor(dims: [i.ints.count], floats: i.ints.map { Float($0) }, integers: i.ints)
             }
-            constants[node.output[0]] = try reader.decode(value.t, name: node.output[0])
-            origins[node.output[0]] = []
+            // A token stands for the node, so a Constant nothing reads is reported like an
+            // unused initializer.
+            origins[out] = ["constant node \(node.name.isEmpty ? out : node.name)"]
+            initializers.insert("constant node \(node.name.isEmpty ? out : node.name)")
             return
+        }
+        for input in node.input where released.contains(input) || !(origins[input] ?? []).isDisjoint(with: released) {
+            throw ONNXError.graphShape(reason: "\(label) reuses weight \(input), already used by another layer (shared weights are not VGG)")
         }
         let dynamic = node.input.filter { !$0.isEmpty && !isConstant($0) }
         if dynamic.isEmpty {
@@ -234,11 +284,13 @@ struct GraphWalk {
                 throw ONNXError.graphShape(reason: "\(label)'s extra output \(extra) is used; only the first output can be")
             }
         }
-        for input in node.input.dropFirst() where released.contains(input) {
-            throw ONNXError.graphShape(reason: "\(label) reuses weight \(input), already used by another layer (shared weights are not VGG)")
-        }
         let name = layerName(node.name, op: node.opType, index: index, taken: &taken)
-        try convert(node, name: name, label: label)
+        do {
+            try convert(node, name: name, label: label)
+        } catch let error as ModelError {
+            // Legal ONNX that vggc's layers refuse (e.g. a pad as large as the kernel).
+            throw ONNXError.graphShape(reason: "\(label): \(error)")
+        }
         if ["Conv", "Gemm", "MatMul", "BatchNormalization"].contains(node.opType) { release(node) }
         current.name = node.output[0]
     }
@@ -263,8 +315,28 @@ struct GraphWalk {
             result = ConstantTensor(dims: [c, r], floats: (0..<(r * c)).map { i in first.floats[(i % r) * c + i / r] }, integers: nil)
         case "Reshape":
             guard inputs.count == 2, let shape = try lookup(inputs[1])?.integers else { throw ONNXError.graphShape(reason: "\(label): constant reshape without a shape") }
-            var dims = shape.map { Int($0) }
-            if let i = dims.firstIndex(of: -1) { dims[i] = first.count / max(1, dims.filter { $0 > 0 }.reduce(1, *)) }
+            // ONNX: 0 copies the input's dimension (unless allowzero), one -1 is inferred.
+            let allowZero = Attributes(node).int("allowzero", 0) == 1
+            var dims = try shape.enumerated().map { i, d -> Int in
+                guard d >= -1, d <= Int64(Int32.max) else { throw ONNXError.badTensor(name: inputs[1], reason: "shape value \(d) is invalid") }
+                if d == 0 && !allowZero {
+                    guard i < first.dims.count else { throw ONNXError.badTensor(name: inputs[1], reason: "0 at position \(i) has no input dimension to copy") }
+                    return first.dims[i]
+                }
+                return Int(d)
+            }
+            let inferred = dims.indices.filter { dims[$0] == -1 }
+            guard inferred.count <= 1 else { throw ONNXError.badTensor(name: inputs[1], reason: "shape \(shape) has more than one -1") }
+            if let i = inferred.first {
+                let known = checkedElementCount(dims.filter { $0 != -1 }) ?? 0
+                guard known > 0, first.count % known == 0 else {
+                    throw ONNXError.badTensor(name: inputs[1], reason: "shape \(shape) does not divide \(first.count) elements")
+                }
+                dims[i] = first.count / known
+            }
+            guard checkedElementCount(dims) == first.count else {
+                throw ONNXError.badTensor(name: inputs[1], reason: "shape \(shape) holds a different number of elements than \(firstName) (\(first.count))")
+            }
             result = first
             result.dims = dims
         default:
@@ -286,7 +358,7 @@ struct GraphWalk {
         return c
     }
 
-    func isConstant(_ name: String) -> Bool { constants[name] != nil || pending[name] != nil }
+    func isConstant(_ name: String) -> Bool { constants[name] != nil || pending[name] != nil || released.contains(name) }
 
     /// A constant by name, decoding a pending initializer on first use.
     mutating func lookup(_ name: String) throws -> ConstantTensor? {
@@ -297,9 +369,18 @@ struct GraphWalk {
         return c
     }
 
-    /// Forgets a weight once it has been converted into a layer's tensor.
+    /// Forgets a weight once it has been converted into a layer's tensor — the value the
+    /// node read and the initializers it was folded from — so it lives once in memory, and
+    /// a second layer reading it is refused.
     mutating func release(_ node: Onnx_NodeProto) {
-        for name in node.input.dropFirst() where initializers.contains(name) { constants[name] = nil; released.insert(name) }
+        for name in node.input.dropFirst() where !name.isEmpty {
+            for origin in origins[name] ?? [] where !origin.hasPrefix("constant node ") {
+                constants[origin] = nil
+                released.insert(origin)
+            }
+            constants[name] = nil
+            released.insert(name)
+        }
     }
 
     mutating func append(_ name: String, _ layer: Layer, _ parameters: [String: (shape: [Int], data: [Float])] = [:]) {

@@ -61,15 +61,17 @@ extension GraphWalk {
             let other = node.input.first { $0 != current.name } ?? ""
             guard let bias = try constant(node, node.input.firstIndex(of: other) ?? 1, label: label, what: "bias"),
                   let last = layers.last, case let .dense(d) = last.layer, !d.hasBias,
-                  bias.count == d.outFeatures else {
+                  bias.dims == [d.outFeatures] || bias.dims == [1, d.outFeatures] else {
                 throw ONNXError.graphShape(reason: "\(label) is not the bias of a preceding MatMul (only that Add is supported)")
             }
             layers[layers.count - 1].layer = .dense(Dense(inFeatures: d.inFeatures, outFeatures: d.outFeatures, hasBias: true))
             tensors["\(last.name).bias"] = Tensor(shape: [d.outFeatures], data: bias.floats)
             notes.append("folded \(label) into \(last.name) as its bias")
         case "Softmax", "Sigmoid":
-            guard case .vector = current.ours, current.rank == 2 || current.ours.elementCount == current.ours.channels else {
-                throw ONNXError.graphShape(reason: "\(label) is applied to a feature map; vggc applies it to vectors only")
+            // Only on [batch, classes]: ONNX's axis semantics on a 4-D tensor (even [N, C, 1, 1]
+            // after GlobalAveragePool) differ from a class softmax.
+            guard case .vector = current.ours, current.rank == 2 else {
+                throw ONNXError.graphShape(reason: "\(label) is applied to a \(current.rank)-D tensor; vggc applies it to [batch, classes] only (add a Flatten)")
             }
             let axis = a.int("axis", opset >= 13 ? -1 : 1)
             guard node.opType == "Sigmoid" || axis == 1 || axis == -1 else {
@@ -146,9 +148,17 @@ extension GraphWalk {
             throw ONNXError.graphShape(reason: "\(label) needs a constant 4-D weight [out, in, kh, kw]")
         }
         let (o, i, kh, kw) = (weight.dims[0], weight.dims[1], weight.dims[2], weight.dims[3])
+        guard checkedElementCount(weight.dims) == weight.count, o > 0, (1...31).contains(kh), (1...31).contains(kw) else {
+            throw ONNXError.badTensor(name: node.input[1], reason: "dims \(weight.dims) do not describe a 1…31-pixel kernel over its \(weight.count) values")
+        }
         guard i == c else { throw ONNXError.badTensor(name: node.input[1], reason: "has \(i) input channels but the activation has \(c)") }
         let strides = a.ints("strides").isEmpty ? [1, 1] : a.ints("strides")
         guard strides.count == 2 else { throw ONNXError.graphShape(reason: "\(label) is not a 2-D convolution") }
+        try Conv2D(kernelHeight: kh, kernelWidth: kw, strideHeight: strides[0], strideWidth: strides[1], padding: .valid,
+                   inChannels: i, outChannels: o, hasBias: false).validate(layer: name)
+        if let k = Optional(a.ints("kernel_shape")), !k.isEmpty, k != [kh, kw] {
+            throw ONNXError.graphShape(reason: "\(label) has kernel_shape \(k) but its weight is \(kh)×\(kw)")
+        }
         let pad = try resolveSameLower(a, input: (h, w), kernel: (kh, kw), stride: (strides[0], strides[1])) ?? padding(a, label: label)
         // OIHW → HWIO: element (o, i, y, x) goes to ((y·kw + x)·in + i)·out + o.
         var hwio = [Float](repeating: 0, count: weight.count)
@@ -172,8 +182,10 @@ extension GraphWalk {
         let k = a.ints("kernel_shape")
         guard k.count == 2 else { throw ONNXError.graphShape(reason: "\(label) needs a 2-D kernel_shape") }
         let s = a.ints("strides").isEmpty ? [1, 1] : a.ints("strides")
+        try PoolWindow(kernelHeight: k[0], kernelWidth: k[1], strideHeight: s[0], strideWidth: s[1], padding: .valid).validate(layer: name)
         let pad = try resolveSameLower(a, input: (h, w), kernel: (k[0], k[1]), stride: (s[0], s[1])) ?? padding(a, label: label)
         let window = PoolWindow(kernelHeight: k[0], kernelWidth: k[1], strideHeight: s[0], strideWidth: s[1], padding: pad)
+        try window.validate(layer: name)
         let layer: Layer = node.opType == "MaxPool" ? .maxPool2D(MaxPool2D(window)) : .averagePool2D(AveragePool2D(window))
         current.ours = try layer.settings.outputShape(for: current.ours, layer: name)
         append(name, layer)
@@ -202,7 +214,9 @@ extension GraphWalk {
         guard case let .vector(n) = current.ours, current.rank == 2 else {
             throw ONNXError.graphShape(reason: "\(label) needs a flat vector; add a Flatten before it")
         }
-        guard b.dims.count == 2 else { throw ONNXError.graphShape(reason: "\(label) needs a 2-D weight, got dims \(b.dims)") }
+        guard b.dims.count == 2, checkedElementCount(b.dims) == b.count, b.count > 0 else {
+            throw ONNXError.graphShape(reason: "\(label) needs a 2-D weight, got dims \(b.dims) over \(b.count) values")
+        }
         let (rows, cols) = transposed ? (b.dims[1], b.dims[0]) : (b.dims[0], b.dims[1])
         guard rows == n else { throw ONNXError.graphShape(reason: "\(label) takes \(rows) inputs but the activation has \(n)") }
         var weight = [Float](repeating: 0, count: rows * cols)

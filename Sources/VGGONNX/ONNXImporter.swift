@@ -9,10 +9,12 @@ public struct ImportOptions: Sendable {
     /// Class labels in output order; default `class0`, `class1`, …
     public var labels: [String]?
     /// Image preprocessing (`InputSpec`): value = (pixel · scale − mean) / std per channel.
-    public var pixelScale: Float = 1.0 / 255.0
+    /// nil: 1/255, or what `vggc export` stored.
+    public var pixelScale: Float?
     public var mean: [Float]?
     public var std: [Float]?
-    public var resize: ResizeFilter = .area
+    /// nil: area, or what `vggc export` stored.
+    public var resize: ResizeFilter?
     /// Graphs that end in logits (torchvision's VGG) get a Softmax appended, because a
     /// vggc model's outputs are probabilities.
     public var appendSoftmax = true
@@ -85,12 +87,13 @@ public enum ONNXImporter {
     }
 }
 
-/// A layer name from an ONNX node name: only `[A-Za-z0-9_-]`, unique, ≤ 64 bytes.
+/// A layer name from an ONNX node name: only `[A-Za-z0-9_-]` (others become `_`), unique,
+/// ≤ 128 bytes, so names exported by vggc come back unchanged.
 func layerName(_ raw: String, op: String, index: Int, taken: inout Set<String>) -> String {
     var name = String(raw.unicodeScalars.map { s -> Character in
         (s.isASCII && (CharacterSet.alphanumerics.contains(s) || s == "_" || s == "-")) ? Character(s) : "_"
-    }).trimmingCharacters(in: CharacterSet(charactersIn: "_"))
-    if name.isEmpty || name.utf8.count > 64 { name = "\(op.lowercased())\(index)" }
+    })
+    if name.isEmpty || name.utf8.count > 120 { name = "\(op.lowercased())\(index)" }
     var unique = name, n = 2
     while taken.contains(unique) { unique = "\(name)_\(n)"; n += 1 }
     taken.insert(unique)

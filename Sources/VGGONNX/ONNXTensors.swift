@@ -11,6 +11,21 @@ struct ConstantTensor {
     var count: Int { floats.count }
 }
 
+/// IEEE 754 half → Float, by hand: `Float16` is unavailable on some platforms (Intel Macs).
+func halfToFloat(_ h: UInt16) -> Float {
+    let sign: UInt32 = UInt32(h >> 15) << 31
+    let exponent = Int((h >> 10) & 0x1f), mantissa = UInt32(h & 0x3ff)
+    switch exponent {
+    case 0:  // zero or subnormal: mantissa · 2⁻²⁴
+        let magnitude = Float(mantissa) * 0x1p-24
+        return sign == 0 ? magnitude : -magnitude
+    case 31: // infinity or NaN
+        return Float(bitPattern: sign | 0x7f80_0000 | (mantissa << 13))
+    default:
+        return Float(bitPattern: sign | UInt32(exponent - 15 + 127) << 23 | (mantissa << 13))
+    }
+}
+
 /// Reads the tensor payloads of one ONNX file: inline (`raw_data` or the typed fields) or
 /// external (`data_location = EXTERNAL`, weights in files beside the model). External files
 /// are memory-mapped once each, so a large model is never read twice into memory.
@@ -42,7 +57,7 @@ final class TensorReader {
         case 10: // FLOAT16: raw bytes, or one value per int32_data element
             let bits = try raw.map { try littleEndian($0, count: count, bytes: 2, name: name) { UInt16(truncatingIfNeeded: $0) } }
                 ?? t.int32Data.map { UInt16(truncatingIfNeeded: $0) }
-            return try checked(dims, bits.map { Float(Float16(bitPattern: $0)) }, nil, count, name)
+            return try checked(dims, bits.map(halfToFloat), nil, count, name)
         case 11: // DOUBLE
             let values = try raw.map { try littleEndian($0, count: count, bytes: 8, name: name) { Double(bitPattern: $0) } } ?? t.doubleData
             return try checked(dims, values.map { Float($0) }, nil, count, name)

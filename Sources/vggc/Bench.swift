@@ -98,6 +98,14 @@ struct Bench: ParsableCommand {
                 return (name, path)
             }
             entries += models.map { (($0 as NSString).lastPathComponent.replacingOccurrences(of: ".bin", with: ""), $0) }
+            // Each entry builds into workDir/<name>.*: two files with one name would overwrite.
+            var seen = Set<String>()
+            for i in entries.indices {
+                var name = entries[i].name, n = 2
+                while seen.contains(name) { name = "\(entries[i].name)\(n)"; n += 1 }
+                seen.insert(name)
+                entries[i].name = name
+            }
             let ort = python.lowercased() == "none" || !FileManager.default.isExecutableFile(atPath: python) ? nil : python
             if ort == nil && !json { printWarning("no ONNX Runtime column: \(python) not found (see vggc bench --help for the setup)") }
             var rows: [BenchRow] = []
@@ -149,7 +157,12 @@ struct Bench: ParsableCommand {
             guard posix_spawn(&pid, predictor, &actions, nil, &argv, environ) == 0 else { return .nan }
             var status: Int32 = 0
             waitpid(pid, &status, 0)
-            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+            // Exited normally with 0, or the time means nothing.
+            guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
+                throw CheckError.predictorFailed(path: predictor, arguments: ["--raw", file.path], status: status, stderr: "start-up run failed")
+            }
+            best = min(best, elapsed)
         }
         return best
     }

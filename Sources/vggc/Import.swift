@@ -40,8 +40,8 @@ struct Import: ParsableCommand {
     @Option(help: "Comma-separated class labels in output order (default: class0, class1, …, or those stored by vggc export).")
     var labels: String?
 
-    @Option(help: "Multiplier from the 0–255 pixel scale (1/255 by default).")
-    var pixelScale: Float = 1.0 / 255.0
+    @Option(help: "Multiplier from the 0–255 pixel scale (default 1/255, or what vggc export stored).")
+    var pixelScale: Float?
 
     @Option(help: "Per-channel means subtracted after scaling, comma-separated.")
     var mean: String?
@@ -49,8 +49,8 @@ struct Import: ParsableCommand {
     @Option(help: "Per-channel standard deviations, comma-separated.")
     var std: String?
 
-    @Option(help: "Resize filter for images: area or bilinear.")
-    var resize = "area"
+    @Option(help: "Resize filter for images: area or bilinear (default area, or what vggc export stored).")
+    var resize: String?
 
     @Flag(help: "Refuse graphs that end in logits instead of appending a Softmax.")
     var noSoftmax = false
@@ -79,12 +79,16 @@ struct Import: ParsableCommand {
         o.mean = try floats(mean, "--mean")
         o.std = try floats(std, "--std")
         if (o.mean == nil) != (o.std == nil) { throw ValidationError("give --mean and --std together") }
-        guard pixelScale.isFinite, pixelScale > 0 else { throw ValidationError("--pixel-scale must be > 0, got \(pixelScale)") }
-        o.pixelScale = pixelScale
-        guard let filter = ResizeFilter.allCases.first(where: { "\($0)" == resize.lowercased() }) else {
-            throw ValidationError("--resize must be area or bilinear, got \(resize)")
+        if let pixelScale {
+            guard pixelScale.isFinite, pixelScale > 0 else { throw ValidationError("--pixel-scale must be > 0, got \(pixelScale)") }
+            o.pixelScale = pixelScale
         }
-        o.resize = filter
+        if let resize {
+            guard let filter = ResizeFilter.allCases.first(where: { "\($0)" == resize.lowercased() }) else {
+                throw ValidationError("--resize must be area or bilinear, got \(resize)")
+            }
+            o.resize = filter
+        }
         o.appendSoftmax = !noSoftmax
         return o
     }

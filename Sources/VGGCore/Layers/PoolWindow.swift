@@ -16,7 +16,7 @@ public struct PoolWindow: Equatable, Sendable {
         self.padding = padding
     }
 
-    func validate(layer: String) throws {
+    public func validate(layer: String) throws {
         try check(kernelHeight, in: 1...64, layer: layer, "kernelHeight")
         try check(kernelWidth, in: 1...64, layer: layer, "kernelWidth")
         try check(strideHeight, in: 1...64, layer: layer, "strideHeight")
