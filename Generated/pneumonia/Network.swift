@@ -60,6 +60,8 @@ enum Network {
         "predictions",
         "softmax",
     ]
+    /// What each step computes, for `--profile` (the head's share is the dense steps').
+    static let stepKinds: [String] = ["conv", "conv", "conv", "conv", "conv", "conv", "conv", "conv", "conv", "conv", "conv", "conv", "conv", "dense", "dense", "softmax"]
     static let arenaBytes = 1377536
     /// The activation arena, 64-byte aligned and zeroed once; borders stay zero.
     nonisolated(unsafe) static let arena: UnsafeMutablePointer<Float> = {
@@ -72,8 +74,9 @@ enum Network {
 
 extension Network {
     /// Runs one image (128×128×1, channels-last).
-    /// Returns the pre-softmax logits and the class probabilities; `dump` sees every step's output.
-    static func run(_ input: UnsafePointer<Float>, threads: Int, dump: ((Int, [Float]) -> Void)?) -> (logits: [Float], probabilities: [Float]) {
+    /// Returns the pre-softmax logits and the class probabilities; `dump` sees every step's output,
+    /// `mark` is told when each step ends (for `--profile`; it copies nothing).
+    static func run(_ input: UnsafePointer<Float>, threads: Int, dump: ((Int, [Float]) -> Void)?, mark: ((Int) -> Void)? = nil) -> (logits: [Float], probabilities: [Float]) {
         let w = vggc_weight_base()
         let b0 = arena, b1 = arena + 73984
         zeroBorder(b0, 128, 128, 1, 1, 1, 1, 1)
@@ -82,62 +85,78 @@ extension Network {
         zeroBorder(b1, 128, 128, 16, 1, 1, 1, 1)
         parallelRanges(128, threads) { conv3x3_s1p1_c1to16_128x128_relu(b0, b1, w + 0, w + 144, $0, $1) }
         if let dump { dump(0, interior(b1, 2096, 128, 2048, 2080)) }
+        mark?(0)
         // step 1: block1_conv2+block1_bn2+block1_relu2+block1_pool → 64×64×16
         zeroBorder(b0, 64, 64, 16, 1, 1, 1, 1)
         parallelRanges(64, threads) { conv3x3_s1p1_c16to16_128x128_relu_maxpool2(b1, b0, w + 160, w + 2464, $0, $1) }
         if let dump { dump(1, interior(b0, 1072, 64, 1024, 1056)) }
+        mark?(1)
         // step 2: block2_conv1+block2_bn1+block2_relu1 → 64×64×32
         zeroBorder(b1, 64, 64, 32, 1, 1, 1, 1)
         parallelRanges(64, threads) { conv3x3_s1p1_c16to32_64x64_relu(b0, b1, w + 2480, w + 7088, $0, $1) }
         if let dump { dump(2, interior(b1, 2144, 64, 2048, 2112)) }
+        mark?(2)
         // step 3: block2_conv2+block2_bn2+block2_relu2+block2_pool → 32×32×32
         zeroBorder(b0, 32, 32, 32, 1, 1, 1, 1)
         parallelRanges(32, threads) { conv3x3_s1p1_c32to32_64x64_relu_maxpool2(b1, b0, w + 7120, w + 16336, $0, $1) }
         if let dump { dump(3, interior(b0, 1120, 32, 1024, 1088)) }
+        mark?(3)
         // step 4: block3_conv1+block3_bn1+block3_relu1 → 32×32×64
         zeroBorder(b1, 32, 32, 64, 1, 1, 1, 1)
         parallelRanges(32, threads) { conv3x3_s1p1_c32to64_32x32_relu(b0, b1, w + 16368, w + 34800, $0, $1) }
         if let dump { dump(4, interior(b1, 2240, 32, 2048, 2176)) }
+        mark?(4)
         // step 5: block3_conv2+block3_bn2+block3_relu2 → 32×32×64
         zeroBorder(b0, 32, 32, 64, 1, 1, 1, 1)
         parallelRanges(32, threads) { conv3x3_s1p1_c64to64_32x32_relu(b1, b0, w + 34864, w + 71728, $0, $1) }
         if let dump { dump(5, interior(b0, 2240, 32, 2048, 2176)) }
+        mark?(5)
         // step 6: block3_conv3+block3_bn3+block3_relu3+block3_pool → 16×16×64
         zeroBorder(b1, 16, 16, 64, 1, 1, 1, 1)
         parallelRanges(16, threads) { conv3x3_s1p1_c64to64_32x32_relu_maxpool2(b0, b1, w + 71792, w + 108656, $0, $1) }
         if let dump { dump(6, interior(b1, 1216, 16, 1024, 1152)) }
+        mark?(6)
         // step 7: block4_conv1+block4_bn1+block4_relu1 → 16×16×128
         zeroBorder(b0, 16, 16, 128, 1, 1, 1, 1)
         parallelRanges(16, threads) { conv3x3_s1p1_c64to128_16x16_relu(b1, b0, w + 108720, w + 182448, $0, $1) }
         if let dump { dump(7, interior(b0, 2432, 16, 2048, 2304)) }
+        mark?(7)
         // step 8: block4_conv2+block4_bn2+block4_relu2 → 16×16×128
         zeroBorder(b1, 16, 16, 128, 1, 1, 1, 1)
         parallelRanges(16, threads) { conv3x3_s1p1_c128to128_16x16_relu(b0, b1, w + 182576, w + 330032, $0, $1) }
         if let dump { dump(8, interior(b1, 2432, 16, 2048, 2304)) }
+        mark?(8)
         // step 9: block4_conv3+block4_bn3+block4_relu3+block4_pool → 8×8×128
         zeroBorder(b0, 8, 8, 128, 1, 1, 1, 1)
         parallelRanges(8, threads) { conv3x3_s1p1_c128to128_16x16_relu_maxpool2(b1, b0, w + 330160, w + 477616, $0, $1) }
         if let dump { dump(9, interior(b0, 1408, 8, 1024, 1280)) }
+        mark?(9)
         // step 10: block5_conv1+block5_bn1+block5_relu1 → 8×8×128
         zeroBorder(b1, 8, 8, 128, 1, 1, 1, 1)
         parallelRanges(8, threads) { conv3x3_s1p1_c128to128_8x8_relu(b0, b1, w + 477744, w + 625200, $0, $1) }
         if let dump { dump(10, interior(b1, 1408, 8, 1024, 1280)) }
+        mark?(10)
         // step 11: block5_conv2+block5_bn2+block5_relu2 → 8×8×128
         zeroBorder(b0, 8, 8, 128, 1, 1, 1, 1)
         parallelRanges(8, threads) { conv3x3_s1p1_c128to128_8x8_relu(b1, b0, w + 625328, w + 772784, $0, $1) }
         if let dump { dump(11, interior(b0, 1408, 8, 1024, 1280)) }
+        mark?(11)
         // step 12: block5_conv3+block5_bn3+block5_relu3+block5_pool → 4×4×128
         parallelRanges(4, threads) { conv3x3_s1p1_c128to128_8x8_relu_maxpool2(b0, b1, w + 772912, w + 920368, $0, $1) }
         if let dump { dump(12, interior(b1, 0, 4, 512, 512)) }
+        mark?(12)
         // step 13: fc1+fc1_relu → 128
         parallelRanges(1, threads) { dense_2048to128_relu(b1, b0, w + 920496, w + 1182640, $0, $1) }
         if let dump { dump(13, interior(b0, 0, 1, 128, 128)) }
+        mark?(13)
         // step 14: predictions → 2
         parallelRanges(1, threads) { dense_128to2(b0, b1, w + 1182768, w + 1184816, $0, $1) }
         if let dump { dump(14, interior(b1, 0, 1, 2, 2)) }
+        mark?(14)
         // step 15: softmax → 2
         softmax_2(b1, b0)
         if let dump { dump(15, interior(b0, 0, 1, 2, 2)) }
+        mark?(15)
         let logits = interior(b1, 0, 1, 2, 2)
         let out = interior(b0, 0, 1, 2, 2)
         return (logits, out)

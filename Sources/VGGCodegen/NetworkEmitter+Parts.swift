@@ -45,6 +45,8 @@ extension NetworkEmitter {
             w.line("static let steps: [String] = [")
             for s in schedule.steps { w.line("    \(literal(s.name)),") }
             w.line("]")
+            w.line("/// What each step computes, for `--profile` (the head's share is the dense steps').")
+            w.line("static let stepKinds: [String] = [\(schedule.steps.map { literal($0.kindName) }.joined(separator: ", "))]")
             w.line("static let arenaBytes = \(arenaFloats * 4)")
             w.line("/// The activation arena, 64-byte aligned and zeroed once; borders stay zero.")
             w.line("nonisolated(unsafe) static let arena: UnsafeMutablePointer<Float> = {")

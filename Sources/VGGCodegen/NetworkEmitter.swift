@@ -95,6 +95,7 @@ public enum NetworkEmitter {
                 run.line("\(name)(\(x), \(y))")
             }
             run.line("if let dump { dump(\(k), interior(\(y), \(outS.origin), \(outS.height), \(outS.width * outS.channels), \(outS.rowStride))) }")
+            run.line("mark?(\(k))")
         }
 
         var w = SourceWriter()
@@ -104,8 +105,9 @@ public enum NetworkEmitter {
         let logits = storages[n - 1], outputs = storages[n]
         w.block("extension Network") { w in
             w.line("/// Runs one image (\(model.input.height)×\(model.input.width)×\(model.input.channels), channels-last).")
-            w.line("/// Returns the pre-softmax logits and the class probabilities; `dump` sees every step's output.")
-            w.block("static func run(_ input: UnsafePointer<Float>, threads: Int, dump: ((Int, [Float]) -> Void)?) -> (logits: [Float], probabilities: [Float])") { w in
+            w.line("/// Returns the pre-softmax logits and the class probabilities; `dump` sees every step's output,")
+            w.line("/// `mark` is told when each step ends (for `--profile`; it copies nothing).")
+            w.block("static func run(_ input: UnsafePointer<Float>, threads: Int, dump: ((Int, [Float]) -> Void)?, mark: ((Int) -> Void)? = nil) -> (logits: [Float], probabilities: [Float])") { w in
                 w.line("let w = vggc_weight_base()")
                 w.line("let b0 = arena, b1 = arena + \(sizes[0])")
                 let s0 = storages[0]

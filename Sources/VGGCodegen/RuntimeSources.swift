@@ -27,6 +27,8 @@ enum PredictorExit {
 /// The parsed command line.
 struct PredictorOptions {
     var json = false, time = false
+    /// --profile N: time every step over N extra runs of each input.
+    var profileRuns = 0
     var threads = PredictorOptions.onlineCPUs()
     var raw: String?, outputRaw: String?, dumpDir: String?
     var images: [String] = []
@@ -73,6 +75,7 @@ struct Predictor {
             if o.time {
                 printError("\(program): time \(name): preprocess \(ms(preprocessMs)) ms, run \(ms(now() - start)) ms")
             }
+            if o.profileRuns > 0 { profile(name, tensor, runs: o.profileRuns, threads: o.threads) }
             if let f = rawOut, !(writeFloats(r.logits, f) && writeFloats(r.probabilities, f)) {
                 fail("cannot write \(o.outputRaw!): \(errnoText())", PredictorExit.cantCreate)
             }
@@ -189,6 +192,12 @@ struct Predictor {
                 case "--raw": o.raw = value(name, inline)
                 case "--output-raw": o.outputRaw = value(name, inline)
                 case "--dump-layers": o.dumpDir = value(name, inline)
+                case "--profile":
+                    let text = value(name, inline)
+                    guard let n = Int(text), (1...100_000).contains(n) else {
+                        fail("--profile must be a number of runs in 1...100000, got '\(text)'", PredictorExit.usage)
+                    }
+                    o.profileRuns = n
                 case "--threads":
                     let text = value(name, inline)
                     guard let n = Int(text), (1...256).contains(n) else {
@@ -240,6 +249,8 @@ struct Predictor {
                               DIR/NN_<step>.f32 (float32 LE, channels-last) plus DIR/steps.txt
                               ("index name count" per line). Steps: \(Network.steps.count).
           --time              print preprocessing and run time per input (ms) on standard error.
+          --profile N         run each input N more times and print every step's median time and
+                              share on standard error, and the dense head's share.
           --version           print the model's sha256 and the generator version.
           --help              this text.
 
@@ -290,6 +301,30 @@ struct Predictor {
     }
 
     static func ms(_ v: Double) -> String { format("%.3f", v) }
+
+    /// --profile: per-step medians over `runs` runs (the steps' end times, told by `mark`).
+    static func profile(_ name: String, _ tensor: [Float], runs: Int, threads: Int) {
+        let n = Network.steps.count
+        var samples = [[Double]](repeating: [], count: n)
+        for _ in 0..<runs {
+            var last = now()
+            _ = tensor.withUnsafeBufferPointer {
+                Network.run($0.baseAddress!, threads: threads, dump: nil) { k in
+                    let t = now()
+                    samples[k].append(t - last)
+                    last = t
+                }
+            }
+        }
+        let medians = samples.map { s -> Double in let v = s.sorted(); return v[v.count / 2] }
+        let total = medians.reduce(0, +)
+        printError("\(program): profile \(name): \(runs) runs, \(threads) thread(s), median per step")
+        for k in 0..<n {
+            printError("  \(k)  \(Network.stepKinds[k])  \(ms(medians[k])) ms  \(format("%.1f", 100 * medians[k] / total)) %  \(Network.steps[k])")
+        }
+        let head = (0..<n).filter { Network.stepKinds[$0] == "dense" }.map { medians[$0] }.reduce(0, +)
+        printError("  total \(ms(total)) ms; dense head \(ms(head)) ms = \(format("%.1f", 100 * head / total)) %")
+    }
     /// `%.4f`, as `String(format:)` in `vggc predict` prints probabilities.
     static func fixed4(_ v: Float) -> String { format("%.4f", Double(v)) }
 

@@ -24,6 +24,19 @@ struct Schedule {
     }
 
     struct Step {
+        /// A one-word kind for profiles: conv, dense, pool, batchnorm, relu, gap, softmax, sigmoid.
+        var kindName: String {
+            switch kind {
+            case .conv: return "conv"
+            case .dense: return "dense"
+            case .pool: return "pool"
+            case .batchNorm: return "batchnorm"
+            case .relu: return "relu"
+            case .globalAveragePool: return "gap"
+            case .softmax: return "softmax"
+            case .sigmoid: return "sigmoid"
+            }
+        }
         var kind: Kind
         /// Indices into `model.layers`, first to last.
         var layers: [Int]

@@ -129,6 +129,7 @@ struct Bench: ParsableCommand {
                                        predictorMedianMs: latency.predictorMedianMs, predictorMinMs: latency.predictorMinMs,
                                        engineMedianMs: latency.engineMedianMs, engineMinMs: latency.engineMinMs,
                                        compileSeconds: build.seconds, binaryBytes: build.binaryBytes, startupMs: startup)
+                    row.headShare = try headShare(build.output, model: loaded.model, threads: t)
                     if let ort { (row.ortMedianMs, row.ortMinMs, row.ortVersion) = try runORT(ort, onnx: onnx, threads: t) }
                     rows.append(row)
                 }
@@ -167,6 +168,24 @@ struct Bench: ParsableCommand {
         return best
     }
 
+    /// The dense head's share of the predictor's time, from its `--profile` (goal: at batch 1
+    /// the head is memory-bound and must not dominate).
+    func headShare(_ predictor: String, model: Model, threads: Int) throws -> Double? {
+        let file = "\(workDir)/startup-input.f32"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: predictor)
+        p.arguments = ["--raw", file, "--threads", "\(threads)", "--profile", "\(max(5, runs))"]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        guard let line = text.split(separator: "\n").first(where: { $0.contains("dense head") }),
+              let eq = line.range(of: "= ") else { return nil }
+        return Double(line[eq.upperBound...].split(separator: " ").first ?? "")
+    }
+
     func runORT(_ python: String, onnx: String, threads: Int) throws -> (Double?, Double?, String?) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: python)
@@ -197,13 +216,15 @@ struct BenchRow: Encodable {
     var compileSeconds: Double
     var binaryBytes: Int
     var startupMs: Double
+    /// Percent of the predictor's time spent in dense steps (from `--profile`).
+    var headShare: Double?
     var predictorGFLOPs: Double { 2 * Double(macs) / predictorMedianMs / 1e6 }
     var predictorOverORT: Double? { ortMedianMs.map { predictorMedianMs / $0 } }
     var engineOverORT: Double? { ortMedianMs.map { engineMedianMs / $0 } }
 
     enum CodingKeys: String, CodingKey {
         case model, macs, threads, runs, predictorMedianMs, predictorMinMs, engineMedianMs, engineMinMs, ortMedianMs, ortMinMs,
-             ortVersion, compileSeconds, binaryBytes, startupMs, predictorGFLOPs, predictorOverORT, engineOverORT
+             ortVersion, compileSeconds, binaryBytes, startupMs, headShare, predictorGFLOPs, predictorOverORT, engineOverORT
     }
     func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -215,19 +236,21 @@ struct BenchRow: Encodable {
         try c.encodeIfPresent(ortVersion, forKey: .ortVersion)
         try c.encode(compileSeconds, forKey: .compileSeconds); try c.encode(binaryBytes, forKey: .binaryBytes)
         try c.encode(startupMs, forKey: .startupMs); try c.encode(predictorGFLOPs, forKey: .predictorGFLOPs)
+        try c.encodeIfPresent(headShare, forKey: .headShare)
         try c.encodeIfPresent(predictorOverORT, forKey: .predictorOverORT); try c.encodeIfPresent(engineOverORT, forKey: .engineOverORT)
     }
 
     static func table(_ rows: [BenchRow]) -> String {
         func ms(_ v: Double?) -> String { v.map { String(format: "%.2f", $0) } ?? "-" }
         var lines = [["model", "MACs", "thr", "predictor ms (min)", "engine ms (min)", "ORT ms (min)", "img/s", "GFLOP/s",
-                      "pred/ORT", "engine/ORT", "start-up", "compile"]]
+                      "pred/ORT", "engine/ORT", "head", "start-up", "compile"]]
         for r in rows {
             lines.append([r.model, Format.count(r.macs), "\(r.threads)",
                           "\(ms(r.predictorMedianMs)) (\(ms(r.predictorMinMs)))", "\(ms(r.engineMedianMs)) (\(ms(r.engineMinMs)))",
                           r.ortMedianMs.map { "\(ms($0)) (\(ms(r.ortMinMs)))" } ?? "-",
                           String(format: "%.1f", 1000 / r.predictorMedianMs), String(format: "%.0f", r.predictorGFLOPs),
                           r.predictorOverORT.map { String(format: "%.2f×", $0) } ?? "-", r.engineOverORT.map { String(format: "%.2f×", $0) } ?? "-",
+                          r.headShare.map { String(format: "%.1f %%", $0) } ?? "-",
                           String(format: "%.1f ms", r.startupMs), String(format: "%.1f s", r.compileSeconds)])
         }
         return Format.table(lines)

@@ -111,6 +111,16 @@ struct BenchCLITests {
             #expect(((row[key] as? Double) ?? 0) > 0, "\(key)")
         }
         #expect(row["ortMedianMs"] == nil, "no ONNX Runtime column without Python")
+        let share = row["headShare"] as? Double
+        #expect(share != nil && share! >= 0 && share! <= 100, "the dense head's share from the predictor's --profile")
+        // --profile itself: one line per step, then the total with the head's share.
+        let predictor = dir.appendingPathComponent("work/tiny-predictor").path
+        let input = dir.appendingPathComponent("work/startup-input.f32").path
+        let profiled = try CLI.runBinary(predictor, ["--raw", input, "--profile", "3"])
+        #expect(profiled.status == 0)
+        let lines = profiled.stderr.split(separator: "\n")
+        #expect(lines.contains { $0.contains("  0  conv  ") } && lines.last?.contains("dense head") == true, "\(profiled.stderr)")
+        #expect(try CLI.runBinary(predictor, ["--raw", input, "--profile", "0"]).status == 64)
         #expect(try CLI.run(["bench", "--suite", "none"]).status == 64)
         #expect(try CLI.run(["bench", "--suite", "huge"]).status == 64)
     }
