@@ -103,7 +103,8 @@ public enum ImageDecoder {
 
     /// Reads a whole regular file with POSIX calls, so errors carry the system's reason.
     static func readFile(path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY)
+        // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused just below).
+        let fd = open(path, O_RDONLY | O_NONBLOCK)
         if fd < 0 {
             let code = errno
             if code == ENOENT || code == ENOTDIR { throw ImageError.fileNotFound(path: path) }

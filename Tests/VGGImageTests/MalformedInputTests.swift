@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 import VGGImage
 
@@ -6,6 +9,14 @@ import VGGImage
 /// giant allocation.
 @Suite("Malformed input")
 struct MalformedInputTests {
+    /// A FIFO given as an image must be refused at once, not wait for a writer.
+    @Test func fifoIsRefusedWithoutBlocking() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vggc-fifo-\(UUID().uuidString)").path
+        #expect(mkfifo(path, 0o600) == 0)
+        defer { unlink(path) }
+        #expect(throws: ImageError.self) { try ImageDecoder.decode(path: path) }
+    }
+
     @Test func missingFile() throws {
         let dir = try TempDir()
         let path = dir.file("nope.png")
