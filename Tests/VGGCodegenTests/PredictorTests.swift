@@ -22,6 +22,17 @@ struct PredictorTests {
         #expect(agreeing == report.results.count)
     }
 
+    /// `--unroll-taps` emits different kernels (every tap spelled out); they must agree too.
+    @Test func unrolledTapsAgreeWithEngine() throws {
+        let model = try TestModels.oddSizes()
+        let built = try BuiltPredictor(model, name: "odd_unrolled", unrollTaps: true)
+        defer { built.remove() }
+        // Unrolled taps are spelled as one `do` block each instead of `for i`/`for j` loops.
+        #expect(try String(contentsOf: built.directory.appendingPathComponent("src/Network.swift"), encoding: .utf8).contains("do {"))
+        let report = try built.check(model, random: 4)
+        #expect(report.passed, "first divergence: \(report.firstDivergence.map { "\($0)" } ?? "none")")
+    }
+
     struct FaultCase: CustomTestStringConvertible, Sendable {
         var fault: CodegenOptions.Fault
         var step: String

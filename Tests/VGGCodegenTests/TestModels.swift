@@ -94,9 +94,9 @@ struct BuiltPredictor {
     let binary: String
     let sources: PredictorBuilder.Sources
 
-    init(_ model: Model, name: String, faults: [CodegenOptions.Fault] = []) throws {
+    init(_ model: Model, name: String, faults: [CodegenOptions.Fault] = [], unrollTaps: Bool = false) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("vggc-codegen-\(UUID().uuidString)")
-        let options = CodegenOptions(name: name, modelHash: String(repeating: "0", count: 64), faults: faults)
+        let options = CodegenOptions(name: name, modelHash: String(repeating: "0", count: 64), unrollTaps: unrollTaps, faults: faults)
         sources = try PredictorBuilder.writeSources(model: model, options: options, modelFile: "\(name).bin",
                                                     to: directory.appendingPathComponent("src").path)
         binary = try PredictorBuilder.build(sources, options: options, output: directory.appendingPathComponent(name).path).output
