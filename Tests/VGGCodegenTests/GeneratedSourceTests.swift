@@ -42,6 +42,14 @@ struct GeneratedSourceTests {
         #expect(source.contains("conv1+relu1+pool1 → 4×4×16"))
     }
 
+    /// A model file name with a newline must not end the header comment and inject code.
+    @Test func fileNamesCannotInjectCode() throws {
+        let options = CodegenOptions(name: "x", modelHash: String(repeating: "ab", count: 32))
+        let source = try NetworkEmitter.generate(TestModels.tinyConv(), options: options, modelFile: "evil\nlet injected = 1\r.bin").source
+        #expect(!source.split(separator: "\n").contains { $0.hasPrefix("let injected") })
+        #expect(source.contains("// Model:      evil\\u{a}let injected = 1\\u{d}.bin"))
+    }
+
     @Test func kernelNamesEncodeShapes() throws {
         let vgg = try Self.generate(TestModels.smallVGG(), "v").source
         #expect(vgg.contains("func conv3x3_s1p1_c1to4_32x32_relu_maxpool2("))
