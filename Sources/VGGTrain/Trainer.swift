@@ -50,6 +50,8 @@ public enum StopReason: Equatable, Sendable, CustomStringConvertible {
     case reachedAccuracy(Double, Monitor)
     case earlyStopping(bestEpoch: Int)
     case interrupted
+    /// The loss stopped being a number; the best finished epoch is kept.
+    case diverged(epoch: Int, loss: Double)
 
     public var description: String {
         switch self {
@@ -57,6 +59,7 @@ public enum StopReason: Equatable, Sendable, CustomStringConvertible {
         case let .reachedAccuracy(a, m): return "\(m.rawValue) accuracy passed \(a)"
         case let .earlyStopping(best): return "validation loss stopped improving (best epoch \(best))"
         case .interrupted: return "interrupted"
+        case let .diverged(epoch, loss): return "the loss became \(loss) in epoch \(epoch) (lower the learning rate); the best earlier epoch is kept"
         }
     }
 }
@@ -95,6 +98,19 @@ public final class Trainer {
         guard train.elementCount == network.inputCount else {
             throw TrainingError.unsupportedModel(reason: "images give \(train.elementCount) input values but the network takes \(network.inputCount)")
         }
+        if let validation {
+            guard validation.classes == network.model.labels else {
+                throw TrainingError.classMismatch(expected: network.model.labels, found: validation.classes)
+            }
+            guard validation.elementCount == network.inputCount else {
+                throw TrainingError.unsupportedModel(reason: "validation images give \(validation.elementCount) input values but the network takes \(network.inputCount)")
+            }
+        }
+        for set in [train] + (validation.map { [$0] } ?? []) {
+            if let i = set.labels.firstIndex(where: { !(0..<network.classes).contains($0) }) {
+                throw TrainingError.invalidLabel(source: set.sources[i], label: set.labels[i], classCount: network.classes)
+            }
+        }
         self.network = network
         self.options = options
         self.train = train
@@ -110,10 +126,20 @@ public final class Trainer {
         var best: (loss: Double, epoch: Int, values: [String: [Float]])?
         var stale = 0
         var reason = StopReason.completedEpochs
+        // Restored if no epoch finishes, so a run never leaves the network mid-epoch.
+        let initial = network.store.values
         for epoch in 1...options.epochs {
             let rate = lr.rate(forEpoch: epoch, previousValidationLoss: history.epochs.last?.validationLoss)
             let start = Date()
-            guard let (trainLoss, trainAccuracy, seen) = try runEpoch(epoch, optimizer: optimizer, rate: rate, weights: weights) else {
+            let finished: (Double, Double, Int)?
+            do {
+                finished = try runEpoch(epoch, optimizer: optimizer, rate: rate, weights: weights)
+            } catch TrainingError.diverged(let e, let loss) where best != nil {
+                // Keep what the finished epochs learned instead of throwing it all away.
+                reason = .diverged(epoch: e, loss: loss)
+                break
+            }
+            guard let (trainLoss, trainAccuracy, seen) = finished else {
                 reason = .interrupted
                 break
             }
@@ -131,7 +157,8 @@ public final class Trainer {
             onEpoch?(record)
 
             let monitored = record.validationLoss ?? record.trainLoss
-            if best == nil || monitored < best!.loss - (options.earlyStopping?.minDelta ?? 0) {
+            // A non-finite loss is never an improvement (and never becomes the best).
+            if monitored.isFinite && (best == nil || monitored < best!.loss - (options.earlyStopping?.minDelta ?? 0)) {
                 best = (monitored, epoch, network.store.values)
                 stale = 0
             } else {
@@ -149,7 +176,7 @@ public final class Trainer {
         }
         // Keep the best epoch by validation loss (training loss without a validation set),
         // or the epoch that passed the accuracy threshold.
-        if let best { network.load(values: best.values) }
+        if let best { network.load(values: best.values) } else { network.load(values: initial) }
         return TrainingOutcome(history: history, stopReason: reason, keptEpoch: best?.epoch ?? 0)
     }
 

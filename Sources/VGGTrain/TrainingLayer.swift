@@ -34,7 +34,7 @@ public struct PassContext {
     }
 }
 
-/// One layer with a backward pass. Each kind lives in `Layers/<Kind>+Train.swift` with the
+/// One layer with a backward pass. Each kind lives in `Layers/<Kind>Trainer.swift` with the
 /// same steps: build from settings, forward (caching what backward needs when training),
 /// backward (input gradient, and parameter gradients stored in the `ParameterStore`).
 ///

@@ -129,6 +129,8 @@ struct TrainingSession {
         tuneOptions.stopAtAccuracy = nil
         say("fine-tuning the last \(command.unfreezeLast) conv layers and the head at lr \(tuneOptions.optimizer.learningRate)")
         let fine = try fit(tuned, tuneOptions, train, validation, label: "fine-tune ")
+        // Interrupted before a fine-tune epoch finished: keep the trained head.
+        guard fine.keptEpoch > 0 else { return (full, history, .interrupted, outcome.keptEpoch) }
         let offset = history.epochs.count
         for var record in fine.history.epochs { record.epoch += offset; history.epochs.append(record) }
         return (tuned, history, fine.stopReason, offset + fine.keptEpoch)
@@ -181,8 +183,8 @@ struct TrainingSession {
     private func metadata(base: [String: String], dataset: ImageDataset, history: TrainingHistory, kept: Int,
                           reason: StopReason, seconds: Double, evaluation: Evaluation?) -> [String: String] {
         var m = base
-        m["created-by"] = nil
-        m["weights"] = nil
+        // Nothing inherited from a base model may describe this one.
+        for key in ["created-by", "weights", "test-metrics", "trained-by", "dataset", "epochs", "seed", "imported-by"] { m[key] = nil }
         m["trained-by"] = command.canonicalCommand
         m["dataset"] = "\((dataset.root as NSString).lastPathComponent): train \(dataset.train.counts().map(String.init).joined(separator: "/"))"
             + (dataset.test.map { ", test \($0.counts().map(String.init).joined(separator: "/"))" } ?? "")

@@ -110,6 +110,9 @@ func options(epochs: Int, seed: UInt64 = 7, lr: Float = 3e-3, threads: Int = 2) 
     trainer.shouldStop = { batches >= 2 }
     let outcome = try trainer.run()
     #expect(outcome.stopReason == .interrupted && batches == 2 && outcome.keptEpoch == 0)
+    // No epoch finished: the network is back at its starting weights, not mid-epoch.
+    let fresh = try TrainingNetwork(model: try tinyModel(), threads: 2)
+    #expect(network.store.values == fresh.store.values)
 }
 
 @Test func learningRateSchedules() throws {
@@ -150,6 +153,14 @@ func options(epochs: Int, seed: UInt64 = 7, lr: Float = 3e-3, threads: Int = 2) 
     var data = patternImages(count: 4, seed: 1)
     data.classes = ["a", "b"]
     #expect(throws: TrainingError.self) { try Trainer(network: network, options: options(epochs: 1), train: data, validation: nil) }
+    var badLabel = patternImages(count: 4, seed: 1)
+    badLabel.labels[3] = 7
+    #expect(throws: TrainingError.self) { try Trainer(network: network, options: options(epochs: 1), train: badLabel, validation: nil) }
+    var otherClasses = patternImages(count: 4, seed: 2)
+    otherClasses.classes = ["x", "y"]
+    #expect(throws: TrainingError.self) {
+        try Trainer(network: network, options: options(epochs: 1), train: patternImages(count: 4, seed: 1), validation: otherClasses)
+    }
     var bad = options(epochs: 0)
     #expect(throws: TrainingError.self) { try Trainer(network: network, options: bad, train: patternImages(count: 4, seed: 1), validation: nil) }
     bad = options(epochs: 1); bad.batchSize = 0
