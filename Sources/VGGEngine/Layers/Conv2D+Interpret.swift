@@ -81,7 +81,7 @@ struct ConvolutionKernel: PreparedLayer {
     }
 }
 
-extension Optional where Wrapped == [Float] {
+package extension Optional where Wrapped == [Float] {
     /// Calls `body` with a pointer to the array's storage, or nil.
     func withOptionalPointer<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
         switch self {

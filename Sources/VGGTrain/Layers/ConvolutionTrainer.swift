@@ -186,13 +186,3 @@ final class ConvolutionTrainer: TrainingLayer {
         }
     }
 }
-
-extension Optional where Wrapped == [Float] {
-    /// Calls `body` with a pointer to the array's storage, or nil.
-    func withOptionalPointer<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
-        switch self {
-        case .none: return body(nil)
-        case let .some(array): return array.withUnsafeBufferPointer { body($0.baseAddress) }
-        }
-    }
-}
