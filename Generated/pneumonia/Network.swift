@@ -62,6 +62,8 @@ enum Network {
     ]
     /// What each step computes, for `--profile` (the head's share is the dense steps').
     static let stepKinds: [String] = ["conv", "conv", "conv", "conv", "conv", "conv", "conv", "conv", "conv", "conv", "conv", "conv", "conv", "dense", "dense", "softmax"]
+    /// Per step: direct or winograd4x4 for convolutions (what `check`'s tolerance depends on).
+    static let stepAlgorithms: [String] = ["direct", "winograd4x4", "winograd4x4", "winograd4x4", "winograd4x4", "winograd4x4", "winograd4x4", "winograd4x4", "winograd4x4", "winograd4x4", "winograd4x4", "winograd4x4", "winograd4x4", "-", "-", "-"]
     static let arenaBytes = 1377536
     /// The activation arena, 64-byte aligned and zeroed once; borders stay zero.
     nonisolated(unsafe) static let arena: UnsafeMutablePointer<Float> = {
@@ -70,6 +72,17 @@ enum Network {
         p.initialize(repeating: 0, count: 344384)
         return p
     }()
+    /// Winograd scratch, one block of 4128768 bytes per thread, allocated on first use.
+    nonisolated(unsafe) static var scratchBlocks: [UnsafeMutablePointer<Float>] = []
+    static func scratch(threads: Int) -> [UnsafeMutablePointer<Float>] {
+        while scratchBlocks.count < max(1, threads) {
+            let raw = UnsafeMutableRawPointer.allocate(byteCount: 4128768, alignment: 64)
+            let p = raw.bindMemory(to: Float.self, capacity: 1032192)
+            p.initialize(repeating: 0, count: 1032192)
+            scratchBlocks.append(p)
+        }
+        return scratchBlocks
+    }
 }
 
 extension Network {
@@ -79,6 +92,7 @@ extension Network {
     static func run(_ input: UnsafePointer<Float>, threads: Int, dump: ((Int, [Float]) -> Void)?, mark: ((Int) -> Void)? = nil) -> (logits: [Float], probabilities: [Float]) {
         let w = vggc_weight_base()
         let b0 = arena, b1 = arena + 73984
+        let scratch = Network.scratch(threads: threads)
         zeroBorder(b0, 128, 128, 1, 1, 1, 1, 1)
         for r in 0..<128 { (b0 + 131 + r * 130).update(from: input + r * 128, count: 128) }
         // step 0: block1_conv1+block1_bn1+block1_relu1 → 128×128×16
@@ -88,69 +102,69 @@ extension Network {
         mark?(0)
         // step 1: block1_conv2+block1_bn2+block1_relu2+block1_pool → 64×64×16
         zeroBorder(b0, 64, 64, 16, 1, 1, 1, 1)
-        parallelRanges(64, threads) { conv3x3_s1p1_c16to16_128x128_relu_maxpool2(b1, b0, w + 160, w + 2464, $0, $1) }
+        parallelChunks(1024, threads) { winograd4x4_3x3_c16to16_128x128_relu_maxpool2(b1, b0, w + 160, w + 9376, $1, $2, 0, 1, scratch[$0]) }
         if let dump { dump(1, interior(b0, 1072, 64, 1024, 1056)) }
         mark?(1)
         // step 2: block2_conv1+block2_bn1+block2_relu1 → 64×64×32
         zeroBorder(b1, 64, 64, 32, 1, 1, 1, 1)
-        parallelRanges(64, threads) { conv3x3_s1p1_c16to32_64x64_relu(b0, b1, w + 2480, w + 7088, $0, $1) }
+        parallelChunks(256, threads) { winograd4x4_3x3_c16to32_64x64_relu(b0, b1, w + 9392, w + 27824, $1, $2, 0, 1, scratch[$0]) }
         if let dump { dump(2, interior(b1, 2144, 64, 2048, 2112)) }
         mark?(2)
         // step 3: block2_conv2+block2_bn2+block2_relu2+block2_pool → 32×32×32
         zeroBorder(b0, 32, 32, 32, 1, 1, 1, 1)
-        parallelRanges(32, threads) { conv3x3_s1p1_c32to32_64x64_relu_maxpool2(b1, b0, w + 7120, w + 16336, $0, $1) }
+        parallelChunks(256, threads) { winograd4x4_3x3_c32to32_64x64_relu_maxpool2(b1, b0, w + 27856, w + 64720, $1, $2, 0, 1, scratch[$0]) }
         if let dump { dump(3, interior(b0, 1120, 32, 1024, 1088)) }
         mark?(3)
         // step 4: block3_conv1+block3_bn1+block3_relu1 → 32×32×64
         zeroBorder(b1, 32, 32, 64, 1, 1, 1, 1)
-        parallelRanges(32, threads) { conv3x3_s1p1_c32to64_32x32_relu(b0, b1, w + 16368, w + 34800, $0, $1) }
+        parallelChunks(64, threads) { winograd4x4_3x3_c32to64_32x32_relu(b0, b1, w + 64752, w + 138480, $1, $2, 0, 2, scratch[$0]) }
         if let dump { dump(4, interior(b1, 2240, 32, 2048, 2176)) }
         mark?(4)
         // step 5: block3_conv2+block3_bn2+block3_relu2 → 32×32×64
         zeroBorder(b0, 32, 32, 64, 1, 1, 1, 1)
-        parallelRanges(32, threads) { conv3x3_s1p1_c64to64_32x32_relu(b1, b0, w + 34864, w + 71728, $0, $1) }
+        parallelChunks(64, threads) { winograd4x4_3x3_c64to64_32x32_relu(b1, b0, w + 138544, w + 286000, $1, $2, 0, 2, scratch[$0]) }
         if let dump { dump(5, interior(b0, 2240, 32, 2048, 2176)) }
         mark?(5)
         // step 6: block3_conv3+block3_bn3+block3_relu3+block3_pool → 16×16×64
         zeroBorder(b1, 16, 16, 64, 1, 1, 1, 1)
-        parallelRanges(16, threads) { conv3x3_s1p1_c64to64_32x32_relu_maxpool2(b0, b1, w + 71792, w + 108656, $0, $1) }
+        parallelChunks(64, threads) { winograd4x4_3x3_c64to64_32x32_relu_maxpool2(b0, b1, w + 286064, w + 433520, $1, $2, 0, 2, scratch[$0]) }
         if let dump { dump(6, interior(b1, 1216, 16, 1024, 1152)) }
         mark?(6)
         // step 7: block4_conv1+block4_bn1+block4_relu1 → 16×16×128
         zeroBorder(b0, 16, 16, 128, 1, 1, 1, 1)
-        parallelRanges(16, threads) { conv3x3_s1p1_c64to128_16x16_relu(b1, b0, w + 108720, w + 182448, $0, $1) }
+        parallelChunks(16, threads) { winograd4x4_3x3_c64to128_16x16_relu(b1, b0, w + 433584, w + 728496, $1, $2, 0, 4, scratch[$0]) }
         if let dump { dump(7, interior(b0, 2432, 16, 2048, 2304)) }
         mark?(7)
         // step 8: block4_conv2+block4_bn2+block4_relu2 → 16×16×128
         zeroBorder(b1, 16, 16, 128, 1, 1, 1, 1)
-        parallelRanges(16, threads) { conv3x3_s1p1_c128to128_16x16_relu(b0, b1, w + 182576, w + 330032, $0, $1) }
+        parallelChunks(16, threads) { winograd4x4_3x3_c128to128_16x16_relu(b0, b1, w + 728624, w + 1318448, $1, $2, 0, 4, scratch[$0]) }
         if let dump { dump(8, interior(b1, 2432, 16, 2048, 2304)) }
         mark?(8)
         // step 9: block4_conv3+block4_bn3+block4_relu3+block4_pool → 8×8×128
         zeroBorder(b0, 8, 8, 128, 1, 1, 1, 1)
-        parallelRanges(8, threads) { conv3x3_s1p1_c128to128_16x16_relu_maxpool2(b1, b0, w + 330160, w + 477616, $0, $1) }
+        parallelChunks(16, threads) { winograd4x4_3x3_c128to128_16x16_relu_maxpool2(b1, b0, w + 1318576, w + 1908400, $1, $2, 0, 4, scratch[$0]) }
         if let dump { dump(9, interior(b0, 1408, 8, 1024, 1280)) }
         mark?(9)
         // step 10: block5_conv1+block5_bn1+block5_relu1 → 8×8×128
         zeroBorder(b1, 8, 8, 128, 1, 1, 1, 1)
-        parallelRanges(8, threads) { conv3x3_s1p1_c128to128_8x8_relu(b0, b1, w + 477744, w + 625200, $0, $1) }
+        parallelChunks(4, threads) { winograd4x4_3x3_c128to128_8x8_relu(b0, b1, w + 1908528, w + 2498352, $1, $2, 0, 4, scratch[$0]) }
         if let dump { dump(10, interior(b1, 1408, 8, 1024, 1280)) }
         mark?(10)
         // step 11: block5_conv2+block5_bn2+block5_relu2 → 8×8×128
         zeroBorder(b0, 8, 8, 128, 1, 1, 1, 1)
-        parallelRanges(8, threads) { conv3x3_s1p1_c128to128_8x8_relu(b1, b0, w + 625328, w + 772784, $0, $1) }
+        parallelChunks(4, threads) { winograd4x4_3x3_c128to128_8x8_relu(b1, b0, w + 2498480, w + 3088304, $1, $2, 0, 4, scratch[$0]) }
         if let dump { dump(11, interior(b0, 1408, 8, 1024, 1280)) }
         mark?(11)
         // step 12: block5_conv3+block5_bn3+block5_relu3+block5_pool → 4×4×128
-        parallelRanges(4, threads) { conv3x3_s1p1_c128to128_8x8_relu_maxpool2(b0, b1, w + 772912, w + 920368, $0, $1) }
+        parallelChunks(4, threads) { winograd4x4_3x3_c128to128_8x8_relu_maxpool2(b0, b1, w + 3088432, w + 3678256, $1, $2, 0, 4, scratch[$0]) }
         if let dump { dump(12, interior(b1, 0, 4, 512, 512)) }
         mark?(12)
         // step 13: fc1+fc1_relu → 128
-        parallelRanges(1, threads) { dense_2048to128_relu(b1, b0, w + 920496, w + 1182640, $0, $1) }
+        parallelRanges(1, threads) { dense_2048to128_relu(b1, b0, w + 3678384, w + 3940528, $0, $1) }
         if let dump { dump(13, interior(b0, 0, 1, 128, 128)) }
         mark?(13)
         // step 14: predictions → 2
-        parallelRanges(1, threads) { dense_128to2(b0, b1, w + 1182768, w + 1184816, $0, $1) }
+        parallelRanges(1, threads) { dense_128to2(b0, b1, w + 3940656, w + 3942704, $0, $1) }
         if let dump { dump(14, interior(b1, 0, 1, 2, 2)) }
         mark?(14)
         // step 15: softmax → 2
@@ -169,6 +183,14 @@ func parallelRanges(_ n: Int, _ threads: Int, _ body: (Int, Int) -> Void) {
     let t = max(1, min(threads, n))
     if t == 1 { body(0, n); return }
     DispatchQueue.concurrentPerform(iterations: t) { k in body(n * k / t, n * (k + 1) / t) }
+}
+
+/// Splits 0..<n into one contiguous range per thread; the body also gets the thread's index.
+@inline(__always)
+func parallelChunks(_ n: Int, _ threads: Int, _ body: (Int, Int, Int) -> Void) {
+    let t = max(1, min(threads, n))
+    if t == 1 { body(0, 0, n); return }
+    DispatchQueue.concurrentPerform(iterations: t) { k in body(k, n * k / t, n * (k + 1) / t) }
 }
 
 /// Zeroes the border of a bordered tensor (its buffer may hold an older, larger tensor).
@@ -315,1659 +337,898 @@ func conv3x3_s1p1_c1to16_128x128_relu(_ x: UnsafePointer<Float>, _ y: UnsafeMuta
     }
 }
 
-/// 3×3 s1 same, 16→16, no bias on 128×128, output 128×128×16, ReLU, max-pool 2×2 → 64×64.
-/// Tile: 16 pixels × 16 channels; weights [1 blocks][3][3][16][16].
+/// Winograd input transform V = Bᵀ d B of tiles t0..<t0+n (6×6 windows of a bordered
+/// channels-last input), 16 channels at a time, into V[ξ][tile][cin].
 @inline(never)
-func conv3x3_s1p1_c16to16_128x128_relu_maxpool2(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ rowStart: Int, _ rowEnd: Int) {
-    for r in rowStart..<rowEnd {
-        for ob in 0..<1 {
-            let wb = w + ob * 2304
-            let bias0 = UnsafeRawPointer(b + ob * 16 + 0).load(as: SIMD16<Float>.self)
-            var xb = 0
-            while true {
-                let x0 = min(xb, 112)
-                var a0_0 = bias0
-                var a1_0 = bias0
-                var a2_0 = bias0
-                var a3_0 = bias0
-                var a4_0 = bias0
-                var a5_0 = bias0
-                var a6_0 = bias0
-                var a7_0 = bias0
-                var a8_0 = bias0
-                var a9_0 = bias0
-                var a10_0 = bias0
-                var a11_0 = bias0
-                var a12_0 = bias0
-                var a13_0 = bias0
-                var a14_0 = bias0
-                var a15_0 = bias0
-                for i in 0..<3 {
-                    for j in 0..<3 {
-                        let xp = x + ((2 * r) * 1 + i) * 2080 + (x0 * 1 + j) * 16
-                        let wp = wb + (i * 3 + j) * 256
-                        for c in 0..<16 {
-                            let w0 = UnsafeRawPointer(wp + c * 16 + 0).load(as: SIMD16<Float>.self)
-                            var s = SIMD16<Float>(repeating: xp[c + 0])
-                            a0_0 = a0_0.addingProduct(s, w0)
-                            s = SIMD16<Float>(repeating: xp[c + 16])
-                            a1_0 = a1_0.addingProduct(s, w0)
-                            s = SIMD16<Float>(repeating: xp[c + 32])
-                            a2_0 = a2_0.addingProduct(s, w0)
-                            s = SIMD16<Float>(repeating: xp[c + 48])
-                            a3_0 = a3_0.addingProduct(s, w0)
-                            s = SIMD16<Float>(repeating: xp[c + 64])
-                            a4_0 = a4_0.addingProduct(s, w0)
-                            s = SIMD16<Float>(repeating: xp[c + 80])
-                            a5_0 = a5_0.addingProduct(s, w0)
-                            s = SIMD16<Float>(repeating: xp[c + 96])
-                            a6_0 = a6_0.addingProduct(s, w0)
-                            s = SIMD16<Float>(repeating: xp[c + 112])
-                            a7_0 = a7_0.addingProduct(s, w0)
-                            s = SIMD16<Float>(repeating: xp[c + 128])
-                            a8_0 = a8_0.addingProduct(s, w0)
-                            s = SIMD16<Float>(repeating: xp[c + 144])
-                            a9_0 = a9_0.addingProduct(s, w0)
-                            s = SIMD16<Float>(repeating: xp[c + 160])
-                            a10_0 = a10_0.addingProduct(s, w0)
-                            s = SIMD16<Float>(repeating: xp[c + 176])
-                            a11_0 = a11_0.addingProduct(s, w0)
-                            s = SIMD16<Float>(repeating: xp[c + 192])
-                            a12_0 = a12_0.addingProduct(s, w0)
-                            s = SIMD16<Float>(repeating: xp[c + 208])
-                            a13_0 = a13_0.addingProduct(s, w0)
-                            s = SIMD16<Float>(repeating: xp[c + 224])
-                            a14_0 = a14_0.addingProduct(s, w0)
-                            s = SIMD16<Float>(repeating: xp[c + 240])
-                            a15_0 = a15_0.addingProduct(s, w0)
-                        }
-                    }
+func winograd4x4_input(_ x: UnsafePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ t0: Int, _ n: Int, cin: Int, rowStride: Int, tilesWide: Int, vStride: Int) {
+    for t in 0..<n {
+        let tile = t0 + t, ty = tile / tilesWide, tx = tile % tilesWide
+        let base = x + ty * 4 * rowStride + tx * 4 * cin
+        let vt = v + t * cin
+        for c in stride(from: 0, to: cin, by: 16) {
+            let p = base + c
+            let d00 = UnsafeRawPointer(p + 0 * rowStride + 0 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let d01 = UnsafeRawPointer(p + 0 * rowStride + 1 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let d02 = UnsafeRawPointer(p + 0 * rowStride + 2 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let d03 = UnsafeRawPointer(p + 0 * rowStride + 3 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let d04 = UnsafeRawPointer(p + 0 * rowStride + 4 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let d05 = UnsafeRawPointer(p + 0 * rowStride + 5 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let d10 = UnsafeRawPointer(p + 1 * rowStride + 0 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let d11 = UnsafeRawPointer(p + 1 * rowStride + 1 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let d12 = UnsafeRawPointer(p + 1 * rowStride + 2 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let d13 = UnsafeRawPointer(p + 1 * rowStride + 3 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let d14 = UnsafeRawPointer(p + 1 * rowStride + 4 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let d15 = UnsafeRawPointer(p + 1 * rowStride + 5 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let d20 = UnsafeRawPointer(p + 2 * rowStride + 0 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let d21 = UnsafeRawPointer(p + 2 * rowStride + 1 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let d22 = UnsafeRawPointer(p + 2 * rowStride + 2 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let d23 = UnsafeRawPointer(p + 2 * rowStride + 3 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let d24 = UnsafeRawPointer(p + 2 * rowStride + 4 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let d25 = UnsafeRawPointer(p + 2 * rowStride + 5 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let d30 = UnsafeRawPointer(p + 3 * rowStride + 0 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let d31 = UnsafeRawPointer(p + 3 * rowStride + 1 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let d32 = UnsafeRawPointer(p + 3 * rowStride + 2 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let d33 = UnsafeRawPointer(p + 3 * rowStride + 3 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let d34 = UnsafeRawPointer(p + 3 * rowStride + 4 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let d35 = UnsafeRawPointer(p + 3 * rowStride + 5 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let d40 = UnsafeRawPointer(p + 4 * rowStride + 0 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let d41 = UnsafeRawPointer(p + 4 * rowStride + 1 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let d42 = UnsafeRawPointer(p + 4 * rowStride + 2 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let d43 = UnsafeRawPointer(p + 4 * rowStride + 3 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let d44 = UnsafeRawPointer(p + 4 * rowStride + 4 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let d45 = UnsafeRawPointer(p + 4 * rowStride + 5 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let d50 = UnsafeRawPointer(p + 5 * rowStride + 0 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let d51 = UnsafeRawPointer(p + 5 * rowStride + 1 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let d52 = UnsafeRawPointer(p + 5 * rowStride + 2 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let d53 = UnsafeRawPointer(p + 5 * rowStride + 3 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let d54 = UnsafeRawPointer(p + 5 * rowStride + 4 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let d55 = UnsafeRawPointer(p + 5 * rowStride + 5 * cin).loadUnaligned(as: SIMD16<Float>.self)
+            let e00a = d10 + d20, e00b = d30 + d40, e00c = d10 - d20, e00d = d40 - d30
+            let e00e = d40 - d20, e00f = d30 - d10
+            let e00 = d40.addingProduct(d00, 4).addingProduct(d20, -5)
+            let e10 = e00b.addingProduct(e00a, -4)
+            let e20 = e00d.addingProduct(e00c, 4)
+            let e30 = e00e.addingProduct(e00f, 2)
+            let e40 = e00e.addingProduct(e00f, -2)
+            let e50 = d50.addingProduct(d10, 4).addingProduct(d30, -5)
+            let e01a = d11 + d21, e01b = d31 + d41, e01c = d11 - d21, e01d = d41 - d31
+            let e01e = d41 - d21, e01f = d31 - d11
+            let e01 = d41.addingProduct(d01, 4).addingProduct(d21, -5)
+            let e11 = e01b.addingProduct(e01a, -4)
+            let e21 = e01d.addingProduct(e01c, 4)
+            let e31 = e01e.addingProduct(e01f, 2)
+            let e41 = e01e.addingProduct(e01f, -2)
+            let e51 = d51.addingProduct(d11, 4).addingProduct(d31, -5)
+            let e02a = d12 + d22, e02b = d32 + d42, e02c = d12 - d22, e02d = d42 - d32
+            let e02e = d42 - d22, e02f = d32 - d12
+            let e02 = d42.addingProduct(d02, 4).addingProduct(d22, -5)
+            let e12 = e02b.addingProduct(e02a, -4)
+            let e22 = e02d.addingProduct(e02c, 4)
+            let e32 = e02e.addingProduct(e02f, 2)
+            let e42 = e02e.addingProduct(e02f, -2)
+            let e52 = d52.addingProduct(d12, 4).addingProduct(d32, -5)
+            let e03a = d13 + d23, e03b = d33 + d43, e03c = d13 - d23, e03d = d43 - d33
+            let e03e = d43 - d23, e03f = d33 - d13
+            let e03 = d43.addingProduct(d03, 4).addingProduct(d23, -5)
+            let e13 = e03b.addingProduct(e03a, -4)
+            let e23 = e03d.addingProduct(e03c, 4)
+            let e33 = e03e.addingProduct(e03f, 2)
+            let e43 = e03e.addingProduct(e03f, -2)
+            let e53 = d53.addingProduct(d13, 4).addingProduct(d33, -5)
+            let e04a = d14 + d24, e04b = d34 + d44, e04c = d14 - d24, e04d = d44 - d34
+            let e04e = d44 - d24, e04f = d34 - d14
+            let e04 = d44.addingProduct(d04, 4).addingProduct(d24, -5)
+            let e14 = e04b.addingProduct(e04a, -4)
+            let e24 = e04d.addingProduct(e04c, 4)
+            let e34 = e04e.addingProduct(e04f, 2)
+            let e44 = e04e.addingProduct(e04f, -2)
+            let e54 = d54.addingProduct(d14, 4).addingProduct(d34, -5)
+            let e05a = d15 + d25, e05b = d35 + d45, e05c = d15 - d25, e05d = d45 - d35
+            let e05e = d45 - d25, e05f = d35 - d15
+            let e05 = d45.addingProduct(d05, 4).addingProduct(d25, -5)
+            let e15 = e05b.addingProduct(e05a, -4)
+            let e25 = e05d.addingProduct(e05c, 4)
+            let e35 = e05e.addingProduct(e05f, 2)
+            let e45 = e05e.addingProduct(e05f, -2)
+            let e55 = d55.addingProduct(d15, 4).addingProduct(d35, -5)
+            let f00a = e01 + e02, f00b = e03 + e04, f00c = e01 - e02, f00d = e04 - e03
+            let f00e = e04 - e02, f00f = e03 - e01
+            let f00 = e04.addingProduct(e00, 4).addingProduct(e02, -5)
+            let f01 = f00b.addingProduct(f00a, -4)
+            let f02 = f00d.addingProduct(f00c, 4)
+            let f03 = f00e.addingProduct(f00f, 2)
+            let f04 = f00e.addingProduct(f00f, -2)
+            let f05 = e05.addingProduct(e01, 4).addingProduct(e03, -5)
+            let f10a = e11 + e12, f10b = e13 + e14, f10c = e11 - e12, f10d = e14 - e13
+            let f10e = e14 - e12, f10f = e13 - e11
+            let f10 = e14.addingProduct(e10, 4).addingProduct(e12, -5)
+            let f11 = f10b.addingProduct(f10a, -4)
+            let f12 = f10d.addingProduct(f10c, 4)
+            let f13 = f10e.addingProduct(f10f, 2)
+            let f14 = f10e.addingProduct(f10f, -2)
+            let f15 = e15.addingProduct(e11, 4).addingProduct(e13, -5)
+            let f20a = e21 + e22, f20b = e23 + e24, f20c = e21 - e22, f20d = e24 - e23
+            let f20e = e24 - e22, f20f = e23 - e21
+            let f20 = e24.addingProduct(e20, 4).addingProduct(e22, -5)
+            let f21 = f20b.addingProduct(f20a, -4)
+            let f22 = f20d.addingProduct(f20c, 4)
+            let f23 = f20e.addingProduct(f20f, 2)
+            let f24 = f20e.addingProduct(f20f, -2)
+            let f25 = e25.addingProduct(e21, 4).addingProduct(e23, -5)
+            let f30a = e31 + e32, f30b = e33 + e34, f30c = e31 - e32, f30d = e34 - e33
+            let f30e = e34 - e32, f30f = e33 - e31
+            let f30 = e34.addingProduct(e30, 4).addingProduct(e32, -5)
+            let f31 = f30b.addingProduct(f30a, -4)
+            let f32 = f30d.addingProduct(f30c, 4)
+            let f33 = f30e.addingProduct(f30f, 2)
+            let f34 = f30e.addingProduct(f30f, -2)
+            let f35 = e35.addingProduct(e31, 4).addingProduct(e33, -5)
+            let f40a = e41 + e42, f40b = e43 + e44, f40c = e41 - e42, f40d = e44 - e43
+            let f40e = e44 - e42, f40f = e43 - e41
+            let f40 = e44.addingProduct(e40, 4).addingProduct(e42, -5)
+            let f41 = f40b.addingProduct(f40a, -4)
+            let f42 = f40d.addingProduct(f40c, 4)
+            let f43 = f40e.addingProduct(f40f, 2)
+            let f44 = f40e.addingProduct(f40f, -2)
+            let f45 = e45.addingProduct(e41, 4).addingProduct(e43, -5)
+            let f50a = e51 + e52, f50b = e53 + e54, f50c = e51 - e52, f50d = e54 - e53
+            let f50e = e54 - e52, f50f = e53 - e51
+            let f50 = e54.addingProduct(e50, 4).addingProduct(e52, -5)
+            let f51 = f50b.addingProduct(f50a, -4)
+            let f52 = f50d.addingProduct(f50c, 4)
+            let f53 = f50e.addingProduct(f50f, 2)
+            let f54 = f50e.addingProduct(f50f, -2)
+            let f55 = e55.addingProduct(e51, 4).addingProduct(e53, -5)
+            UnsafeMutableRawPointer(vt + 0 * vStride + c).storeBytes(of: f00, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(vt + 1 * vStride + c).storeBytes(of: f01, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(vt + 2 * vStride + c).storeBytes(of: f02, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(vt + 3 * vStride + c).storeBytes(of: f03, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(vt + 4 * vStride + c).storeBytes(of: f04, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(vt + 5 * vStride + c).storeBytes(of: f05, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(vt + 6 * vStride + c).storeBytes(of: f10, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(vt + 7 * vStride + c).storeBytes(of: f11, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(vt + 8 * vStride + c).storeBytes(of: f12, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(vt + 9 * vStride + c).storeBytes(of: f13, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(vt + 10 * vStride + c).storeBytes(of: f14, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(vt + 11 * vStride + c).storeBytes(of: f15, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(vt + 12 * vStride + c).storeBytes(of: f20, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(vt + 13 * vStride + c).storeBytes(of: f21, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(vt + 14 * vStride + c).storeBytes(of: f22, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(vt + 15 * vStride + c).storeBytes(of: f23, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(vt + 16 * vStride + c).storeBytes(of: f24, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(vt + 17 * vStride + c).storeBytes(of: f25, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(vt + 18 * vStride + c).storeBytes(of: f30, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(vt + 19 * vStride + c).storeBytes(of: f31, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(vt + 20 * vStride + c).storeBytes(of: f32, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(vt + 21 * vStride + c).storeBytes(of: f33, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(vt + 22 * vStride + c).storeBytes(of: f34, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(vt + 23 * vStride + c).storeBytes(of: f35, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(vt + 24 * vStride + c).storeBytes(of: f40, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(vt + 25 * vStride + c).storeBytes(of: f41, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(vt + 26 * vStride + c).storeBytes(of: f42, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(vt + 27 * vStride + c).storeBytes(of: f43, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(vt + 28 * vStride + c).storeBytes(of: f44, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(vt + 29 * vStride + c).storeBytes(of: f45, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(vt + 30 * vStride + c).storeBytes(of: f50, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(vt + 31 * vStride + c).storeBytes(of: f51, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(vt + 32 * vStride + c).storeBytes(of: f52, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(vt + 33 * vStride + c).storeBytes(of: f53, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(vt + 34 * vStride + c).storeBytes(of: f54, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(vt + 35 * vStride + c).storeBytes(of: f55, as: SIMD16<Float>.self)
+        }
+    }
+}
+
+/// M[ξ] = V[ξ] · U[ξ] for the 36 ξ on a 16 tiles × 16 channels register tile,
+/// output blocks outermost (U[ξ][block] stays in cache while the tiles stream past).
+@inline(never)
+func winograd4x4_gemm_16x16(_ v: UnsafePointer<Float>, _ u: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>, _ n: Int, _ obStart: Int, _ obEnd: Int, cin: Int, cout: Int, vStride: Int, mStride: Int) {
+    for xi in 0..<36 {
+        let vx = v + xi * vStride, mx = m + xi * mStride, ux = u + xi * cout * cin
+        for ob in obStart..<obEnd {
+            let uo = ux + ob * cin * 16
+            var t = 0
+            while t < n {
+                let vp = vx + t * cin
+                var a0_0 = SIMD16<Float>()
+                var a1_0 = SIMD16<Float>()
+                var a2_0 = SIMD16<Float>()
+                var a3_0 = SIMD16<Float>()
+                var a4_0 = SIMD16<Float>()
+                var a5_0 = SIMD16<Float>()
+                var a6_0 = SIMD16<Float>()
+                var a7_0 = SIMD16<Float>()
+                var a8_0 = SIMD16<Float>()
+                var a9_0 = SIMD16<Float>()
+                var a10_0 = SIMD16<Float>()
+                var a11_0 = SIMD16<Float>()
+                var a12_0 = SIMD16<Float>()
+                var a13_0 = SIMD16<Float>()
+                var a14_0 = SIMD16<Float>()
+                var a15_0 = SIMD16<Float>()
+                let vp1 = vp + 1 * cin
+                let vp2 = vp + 2 * cin
+                let vp3 = vp + 3 * cin
+                let vp4 = vp + 4 * cin
+                let vp5 = vp + 5 * cin
+                let vp6 = vp + 6 * cin
+                let vp7 = vp + 7 * cin
+                let vp8 = vp + 8 * cin
+                let vp9 = vp + 9 * cin
+                let vp10 = vp + 10 * cin
+                let vp11 = vp + 11 * cin
+                let vp12 = vp + 12 * cin
+                let vp13 = vp + 13 * cin
+                let vp14 = vp + 14 * cin
+                let vp15 = vp + 15 * cin
+                for c in 0..<cin {
+                    let w0 = UnsafeRawPointer(uo + c * 16 + 0).load(as: SIMD16<Float>.self)
+                    var s = SIMD16<Float>(repeating: vp[c])
+                    a0_0 = a0_0.addingProduct(s, w0)
+                    s = SIMD16<Float>(repeating: vp1[c])
+                    a1_0 = a1_0.addingProduct(s, w0)
+                    s = SIMD16<Float>(repeating: vp2[c])
+                    a2_0 = a2_0.addingProduct(s, w0)
+                    s = SIMD16<Float>(repeating: vp3[c])
+                    a3_0 = a3_0.addingProduct(s, w0)
+                    s = SIMD16<Float>(repeating: vp4[c])
+                    a4_0 = a4_0.addingProduct(s, w0)
+                    s = SIMD16<Float>(repeating: vp5[c])
+                    a5_0 = a5_0.addingProduct(s, w0)
+                    s = SIMD16<Float>(repeating: vp6[c])
+                    a6_0 = a6_0.addingProduct(s, w0)
+                    s = SIMD16<Float>(repeating: vp7[c])
+                    a7_0 = a7_0.addingProduct(s, w0)
+                    s = SIMD16<Float>(repeating: vp8[c])
+                    a8_0 = a8_0.addingProduct(s, w0)
+                    s = SIMD16<Float>(repeating: vp9[c])
+                    a9_0 = a9_0.addingProduct(s, w0)
+                    s = SIMD16<Float>(repeating: vp10[c])
+                    a10_0 = a10_0.addingProduct(s, w0)
+                    s = SIMD16<Float>(repeating: vp11[c])
+                    a11_0 = a11_0.addingProduct(s, w0)
+                    s = SIMD16<Float>(repeating: vp12[c])
+                    a12_0 = a12_0.addingProduct(s, w0)
+                    s = SIMD16<Float>(repeating: vp13[c])
+                    a13_0 = a13_0.addingProduct(s, w0)
+                    s = SIMD16<Float>(repeating: vp14[c])
+                    a14_0 = a14_0.addingProduct(s, w0)
+                    s = SIMD16<Float>(repeating: vp15[c])
+                    a15_0 = a15_0.addingProduct(s, w0)
                 }
-                let yp = y + 1072 + (r) * 1056 + (x0 / 2) * 16 + ob * 16
-                let c0_0 = a0_0.replacing(with: a1_0, where: a0_0 .< a1_0)
-                let r0_0 = c0_0
-                UnsafeMutableRawPointer(yp + 0).storeBytes(of: r0_0, as: SIMD16<Float>.self)
-                let c1_0 = a2_0.replacing(with: a3_0, where: a2_0 .< a3_0)
-                let r1_0 = c1_0
-                UnsafeMutableRawPointer(yp + 16).storeBytes(of: r1_0, as: SIMD16<Float>.self)
-                let c2_0 = a4_0.replacing(with: a5_0, where: a4_0 .< a5_0)
-                let r2_0 = c2_0
-                UnsafeMutableRawPointer(yp + 32).storeBytes(of: r2_0, as: SIMD16<Float>.self)
-                let c3_0 = a6_0.replacing(with: a7_0, where: a6_0 .< a7_0)
-                let r3_0 = c3_0
-                UnsafeMutableRawPointer(yp + 48).storeBytes(of: r3_0, as: SIMD16<Float>.self)
-                let c4_0 = a8_0.replacing(with: a9_0, where: a8_0 .< a9_0)
-                let r4_0 = c4_0
-                UnsafeMutableRawPointer(yp + 64).storeBytes(of: r4_0, as: SIMD16<Float>.self)
-                let c5_0 = a10_0.replacing(with: a11_0, where: a10_0 .< a11_0)
-                let r5_0 = c5_0
-                UnsafeMutableRawPointer(yp + 80).storeBytes(of: r5_0, as: SIMD16<Float>.self)
-                let c6_0 = a12_0.replacing(with: a13_0, where: a12_0 .< a13_0)
-                let r6_0 = c6_0
-                UnsafeMutableRawPointer(yp + 96).storeBytes(of: r6_0, as: SIMD16<Float>.self)
-                let c7_0 = a14_0.replacing(with: a15_0, where: a14_0 .< a15_0)
-                let r7_0 = c7_0
-                UnsafeMutableRawPointer(yp + 112).storeBytes(of: r7_0, as: SIMD16<Float>.self)
-                do {
-                    var a0_0 = bias0
-                    var a1_0 = bias0
-                    var a2_0 = bias0
-                    var a3_0 = bias0
-                    var a4_0 = bias0
-                    var a5_0 = bias0
-                    var a6_0 = bias0
-                    var a7_0 = bias0
-                    var a8_0 = bias0
-                    var a9_0 = bias0
-                    var a10_0 = bias0
-                    var a11_0 = bias0
-                    var a12_0 = bias0
-                    var a13_0 = bias0
-                    var a14_0 = bias0
-                    var a15_0 = bias0
-                    for i in 0..<3 {
-                        for j in 0..<3 {
-                            let xp = x + ((2 * r + 1) * 1 + i) * 2080 + (x0 * 1 + j) * 16
-                            let wp = wb + (i * 3 + j) * 256
-                            for c in 0..<16 {
-                                let w0 = UnsafeRawPointer(wp + c * 16 + 0).load(as: SIMD16<Float>.self)
-                                var s = SIMD16<Float>(repeating: xp[c + 0])
-                                a0_0 = a0_0.addingProduct(s, w0)
-                                s = SIMD16<Float>(repeating: xp[c + 16])
-                                a1_0 = a1_0.addingProduct(s, w0)
-                                s = SIMD16<Float>(repeating: xp[c + 32])
-                                a2_0 = a2_0.addingProduct(s, w0)
-                                s = SIMD16<Float>(repeating: xp[c + 48])
-                                a3_0 = a3_0.addingProduct(s, w0)
-                                s = SIMD16<Float>(repeating: xp[c + 64])
-                                a4_0 = a4_0.addingProduct(s, w0)
-                                s = SIMD16<Float>(repeating: xp[c + 80])
-                                a5_0 = a5_0.addingProduct(s, w0)
-                                s = SIMD16<Float>(repeating: xp[c + 96])
-                                a6_0 = a6_0.addingProduct(s, w0)
-                                s = SIMD16<Float>(repeating: xp[c + 112])
-                                a7_0 = a7_0.addingProduct(s, w0)
-                                s = SIMD16<Float>(repeating: xp[c + 128])
-                                a8_0 = a8_0.addingProduct(s, w0)
-                                s = SIMD16<Float>(repeating: xp[c + 144])
-                                a9_0 = a9_0.addingProduct(s, w0)
-                                s = SIMD16<Float>(repeating: xp[c + 160])
-                                a10_0 = a10_0.addingProduct(s, w0)
-                                s = SIMD16<Float>(repeating: xp[c + 176])
-                                a11_0 = a11_0.addingProduct(s, w0)
-                                s = SIMD16<Float>(repeating: xp[c + 192])
-                                a12_0 = a12_0.addingProduct(s, w0)
-                                s = SIMD16<Float>(repeating: xp[c + 208])
-                                a13_0 = a13_0.addingProduct(s, w0)
-                                s = SIMD16<Float>(repeating: xp[c + 224])
-                                a14_0 = a14_0.addingProduct(s, w0)
-                                s = SIMD16<Float>(repeating: xp[c + 240])
-                                a15_0 = a15_0.addingProduct(s, w0)
-                            }
-                        }
-                    }
-                    let yp = y + 1072 + (r) * 1056 + (x0 / 2) * 16 + ob * 16
-                    let c0_0 = a0_0.replacing(with: a1_0, where: a0_0 .< a1_0)
-                    let o0_0 = UnsafeRawPointer(yp + 0).loadUnaligned(as: SIMD16<Float>.self)
-                    let m0_0 = c0_0.replacing(with: o0_0, where: c0_0 .< o0_0)
-                    let r0_0 = m0_0.replacing(with: 0, where: m0_0 .< 0)
-                    UnsafeMutableRawPointer(yp + 0).storeBytes(of: r0_0, as: SIMD16<Float>.self)
-                    let c1_0 = a2_0.replacing(with: a3_0, where: a2_0 .< a3_0)
-                    let o1_0 = UnsafeRawPointer(yp + 16).loadUnaligned(as: SIMD16<Float>.self)
-                    let m1_0 = c1_0.replacing(with: o1_0, where: c1_0 .< o1_0)
-                    let r1_0 = m1_0.replacing(with: 0, where: m1_0 .< 0)
-                    UnsafeMutableRawPointer(yp + 16).storeBytes(of: r1_0, as: SIMD16<Float>.self)
-                    let c2_0 = a4_0.replacing(with: a5_0, where: a4_0 .< a5_0)
-                    let o2_0 = UnsafeRawPointer(yp + 32).loadUnaligned(as: SIMD16<Float>.self)
-                    let m2_0 = c2_0.replacing(with: o2_0, where: c2_0 .< o2_0)
-                    let r2_0 = m2_0.replacing(with: 0, where: m2_0 .< 0)
-                    UnsafeMutableRawPointer(yp + 32).storeBytes(of: r2_0, as: SIMD16<Float>.self)
-                    let c3_0 = a6_0.replacing(with: a7_0, where: a6_0 .< a7_0)
-                    let o3_0 = UnsafeRawPointer(yp + 48).loadUnaligned(as: SIMD16<Float>.self)
-                    let m3_0 = c3_0.replacing(with: o3_0, where: c3_0 .< o3_0)
-                    let r3_0 = m3_0.replacing(with: 0, where: m3_0 .< 0)
-                    UnsafeMutableRawPointer(yp + 48).storeBytes(of: r3_0, as: SIMD16<Float>.self)
-                    let c4_0 = a8_0.replacing(with: a9_0, where: a8_0 .< a9_0)
-                    let o4_0 = UnsafeRawPointer(yp + 64).loadUnaligned(as: SIMD16<Float>.self)
-                    let m4_0 = c4_0.replacing(with: o4_0, where: c4_0 .< o4_0)
-                    let r4_0 = m4_0.replacing(with: 0, where: m4_0 .< 0)
-                    UnsafeMutableRawPointer(yp + 64).storeBytes(of: r4_0, as: SIMD16<Float>.self)
-                    let c5_0 = a10_0.replacing(with: a11_0, where: a10_0 .< a11_0)
-                    let o5_0 = UnsafeRawPointer(yp + 80).loadUnaligned(as: SIMD16<Float>.self)
-                    let m5_0 = c5_0.replacing(with: o5_0, where: c5_0 .< o5_0)
-                    let r5_0 = m5_0.replacing(with: 0, where: m5_0 .< 0)
-                    UnsafeMutableRawPointer(yp + 80).storeBytes(of: r5_0, as: SIMD16<Float>.self)
-                    let c6_0 = a12_0.replacing(with: a13_0, where: a12_0 .< a13_0)
-                    let o6_0 = UnsafeRawPointer(yp + 96).loadUnaligned(as: SIMD16<Float>.self)
-                    let m6_0 = c6_0.replacing(with: o6_0, where: c6_0 .< o6_0)
-                    let r6_0 = m6_0.replacing(with: 0, where: m6_0 .< 0)
-                    UnsafeMutableRawPointer(yp + 96).storeBytes(of: r6_0, as: SIMD16<Float>.self)
-                    let c7_0 = a14_0.replacing(with: a15_0, where: a14_0 .< a15_0)
-                    let o7_0 = UnsafeRawPointer(yp + 112).loadUnaligned(as: SIMD16<Float>.self)
-                    let m7_0 = c7_0.replacing(with: o7_0, where: c7_0 .< o7_0)
-                    let r7_0 = m7_0.replacing(with: 0, where: m7_0 .< 0)
-                    UnsafeMutableRawPointer(yp + 112).storeBytes(of: r7_0, as: SIMD16<Float>.self)
-                }
-                if x0 + 16 >= 128 { break }
-                xb += 16
+                let mp = mx + t * cout + ob * 16
+                UnsafeMutableRawPointer(mp + 0 * cout + 0).storeBytes(of: a0_0, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 1 * cout + 0).storeBytes(of: a1_0, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 2 * cout + 0).storeBytes(of: a2_0, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 3 * cout + 0).storeBytes(of: a3_0, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 4 * cout + 0).storeBytes(of: a4_0, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 5 * cout + 0).storeBytes(of: a5_0, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 6 * cout + 0).storeBytes(of: a6_0, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 7 * cout + 0).storeBytes(of: a7_0, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 8 * cout + 0).storeBytes(of: a8_0, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 9 * cout + 0).storeBytes(of: a9_0, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 10 * cout + 0).storeBytes(of: a10_0, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 11 * cout + 0).storeBytes(of: a11_0, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 12 * cout + 0).storeBytes(of: a12_0, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 13 * cout + 0).storeBytes(of: a13_0, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 14 * cout + 0).storeBytes(of: a14_0, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 15 * cout + 0).storeBytes(of: a15_0, as: SIMD16<Float>.self)
+                t += 16
             }
         }
     }
 }
 
-/// 3×3 s1 same, 16→32, no bias on 64×64, output 64×64×32, ReLU.
-/// Tile: 8 pixels × 32 channels; weights [1 blocks][3][3][16][32].
+/// Winograd output transform Y = Aᵀ M A + bias, 2×2 max-pool, ReLU of tiles t0..<t0+n, channels c0..<c1;
+/// stored at y (the output's interior origin); rows and columns past height × width are skipped.
 @inline(never)
-func conv3x3_s1p1_c16to32_64x64_relu(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ rowStart: Int, _ rowEnd: Int) {
-    for r in rowStart..<rowEnd {
-        for ob in 0..<1 {
-            let wb = w + ob * 4608
-            let bias0 = UnsafeRawPointer(b + ob * 32 + 0).load(as: SIMD16<Float>.self)
-            let bias1 = UnsafeRawPointer(b + ob * 32 + 16).load(as: SIMD16<Float>.self)
-            var xb = 0
-            while true {
-                let x0 = min(xb, 56)
-                var a0_0 = bias0
-                var a0_1 = bias1
-                var a1_0 = bias0
-                var a1_1 = bias1
-                var a2_0 = bias0
-                var a2_1 = bias1
-                var a3_0 = bias0
-                var a3_1 = bias1
-                var a4_0 = bias0
-                var a4_1 = bias1
-                var a5_0 = bias0
-                var a5_1 = bias1
-                var a6_0 = bias0
-                var a6_1 = bias1
-                var a7_0 = bias0
-                var a7_1 = bias1
-                for i in 0..<3 {
-                    for j in 0..<3 {
-                        let xp = x + ((r) * 1 + i) * 1056 + (x0 * 1 + j) * 16
-                        let wp = wb + (i * 3 + j) * 512
-                        for c in 0..<16 {
-                            let w0 = UnsafeRawPointer(wp + c * 32 + 0).load(as: SIMD16<Float>.self)
-                            let w1 = UnsafeRawPointer(wp + c * 32 + 16).load(as: SIMD16<Float>.self)
-                            var s = SIMD16<Float>(repeating: xp[c + 0])
-                            a0_0 = a0_0.addingProduct(s, w0)
-                            a0_1 = a0_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 16])
-                            a1_0 = a1_0.addingProduct(s, w0)
-                            a1_1 = a1_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 32])
-                            a2_0 = a2_0.addingProduct(s, w0)
-                            a2_1 = a2_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 48])
-                            a3_0 = a3_0.addingProduct(s, w0)
-                            a3_1 = a3_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 64])
-                            a4_0 = a4_0.addingProduct(s, w0)
-                            a4_1 = a4_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 80])
-                            a5_0 = a5_0.addingProduct(s, w0)
-                            a5_1 = a5_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 96])
-                            a6_0 = a6_0.addingProduct(s, w0)
-                            a6_1 = a6_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 112])
-                            a7_0 = a7_0.addingProduct(s, w0)
-                            a7_1 = a7_1.addingProduct(s, w1)
-                        }
-                    }
-                }
-                let yp = y + 2144 + (r) * 2112 + (x0) * 32 + ob * 32
-                let c0_0 = a0_0
-                let r0_0 = c0_0.replacing(with: 0, where: c0_0 .< 0)
-                UnsafeMutableRawPointer(yp + 0).storeBytes(of: r0_0, as: SIMD16<Float>.self)
-                let c0_1 = a0_1
-                let r0_1 = c0_1.replacing(with: 0, where: c0_1 .< 0)
-                UnsafeMutableRawPointer(yp + 16).storeBytes(of: r0_1, as: SIMD16<Float>.self)
-                let c1_0 = a1_0
-                let r1_0 = c1_0.replacing(with: 0, where: c1_0 .< 0)
-                UnsafeMutableRawPointer(yp + 32).storeBytes(of: r1_0, as: SIMD16<Float>.self)
-                let c1_1 = a1_1
-                let r1_1 = c1_1.replacing(with: 0, where: c1_1 .< 0)
-                UnsafeMutableRawPointer(yp + 48).storeBytes(of: r1_1, as: SIMD16<Float>.self)
-                let c2_0 = a2_0
-                let r2_0 = c2_0.replacing(with: 0, where: c2_0 .< 0)
-                UnsafeMutableRawPointer(yp + 64).storeBytes(of: r2_0, as: SIMD16<Float>.self)
-                let c2_1 = a2_1
-                let r2_1 = c2_1.replacing(with: 0, where: c2_1 .< 0)
-                UnsafeMutableRawPointer(yp + 80).storeBytes(of: r2_1, as: SIMD16<Float>.self)
-                let c3_0 = a3_0
-                let r3_0 = c3_0.replacing(with: 0, where: c3_0 .< 0)
-                UnsafeMutableRawPointer(yp + 96).storeBytes(of: r3_0, as: SIMD16<Float>.self)
-                let c3_1 = a3_1
-                let r3_1 = c3_1.replacing(with: 0, where: c3_1 .< 0)
-                UnsafeMutableRawPointer(yp + 112).storeBytes(of: r3_1, as: SIMD16<Float>.self)
-                let c4_0 = a4_0
-                let r4_0 = c4_0.replacing(with: 0, where: c4_0 .< 0)
-                UnsafeMutableRawPointer(yp + 128).storeBytes(of: r4_0, as: SIMD16<Float>.self)
-                let c4_1 = a4_1
-                let r4_1 = c4_1.replacing(with: 0, where: c4_1 .< 0)
-                UnsafeMutableRawPointer(yp + 144).storeBytes(of: r4_1, as: SIMD16<Float>.self)
-                let c5_0 = a5_0
-                let r5_0 = c5_0.replacing(with: 0, where: c5_0 .< 0)
-                UnsafeMutableRawPointer(yp + 160).storeBytes(of: r5_0, as: SIMD16<Float>.self)
-                let c5_1 = a5_1
-                let r5_1 = c5_1.replacing(with: 0, where: c5_1 .< 0)
-                UnsafeMutableRawPointer(yp + 176).storeBytes(of: r5_1, as: SIMD16<Float>.self)
-                let c6_0 = a6_0
-                let r6_0 = c6_0.replacing(with: 0, where: c6_0 .< 0)
-                UnsafeMutableRawPointer(yp + 192).storeBytes(of: r6_0, as: SIMD16<Float>.self)
-                let c6_1 = a6_1
-                let r6_1 = c6_1.replacing(with: 0, where: c6_1 .< 0)
-                UnsafeMutableRawPointer(yp + 208).storeBytes(of: r6_1, as: SIMD16<Float>.self)
-                let c7_0 = a7_0
-                let r7_0 = c7_0.replacing(with: 0, where: c7_0 .< 0)
-                UnsafeMutableRawPointer(yp + 224).storeBytes(of: r7_0, as: SIMD16<Float>.self)
-                let c7_1 = a7_1
-                let r7_1 = c7_1.replacing(with: 0, where: c7_1 .< 0)
-                UnsafeMutableRawPointer(yp + 240).storeBytes(of: r7_1, as: SIMD16<Float>.self)
-                if x0 + 8 >= 64 { break }
-                xb += 8
+func winograd4x4_output_relu_maxpool2(_ m: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, _ t0: Int, _ n: Int, _ c0: Int, _ c1: Int, cout: Int, mStride: Int, tilesWide: Int, rowStride: Int, height: Int, width: Int) {
+    for t in 0..<n {
+        let tile = t0 + t, ty = tile / tilesWide, tx = tile % tilesWide
+        let mt = m + t * cout
+        for c in stride(from: c0, to: c1, by: 16) {
+            let m00 = UnsafeRawPointer(mt + 0 * mStride + c).load(as: SIMD16<Float>.self)
+            let m01 = UnsafeRawPointer(mt + 1 * mStride + c).load(as: SIMD16<Float>.self)
+            let m02 = UnsafeRawPointer(mt + 2 * mStride + c).load(as: SIMD16<Float>.self)
+            let m03 = UnsafeRawPointer(mt + 3 * mStride + c).load(as: SIMD16<Float>.self)
+            let m04 = UnsafeRawPointer(mt + 4 * mStride + c).load(as: SIMD16<Float>.self)
+            let m05 = UnsafeRawPointer(mt + 5 * mStride + c).load(as: SIMD16<Float>.self)
+            let m10 = UnsafeRawPointer(mt + 6 * mStride + c).load(as: SIMD16<Float>.self)
+            let m11 = UnsafeRawPointer(mt + 7 * mStride + c).load(as: SIMD16<Float>.self)
+            let m12 = UnsafeRawPointer(mt + 8 * mStride + c).load(as: SIMD16<Float>.self)
+            let m13 = UnsafeRawPointer(mt + 9 * mStride + c).load(as: SIMD16<Float>.self)
+            let m14 = UnsafeRawPointer(mt + 10 * mStride + c).load(as: SIMD16<Float>.self)
+            let m15 = UnsafeRawPointer(mt + 11 * mStride + c).load(as: SIMD16<Float>.self)
+            let m20 = UnsafeRawPointer(mt + 12 * mStride + c).load(as: SIMD16<Float>.self)
+            let m21 = UnsafeRawPointer(mt + 13 * mStride + c).load(as: SIMD16<Float>.self)
+            let m22 = UnsafeRawPointer(mt + 14 * mStride + c).load(as: SIMD16<Float>.self)
+            let m23 = UnsafeRawPointer(mt + 15 * mStride + c).load(as: SIMD16<Float>.self)
+            let m24 = UnsafeRawPointer(mt + 16 * mStride + c).load(as: SIMD16<Float>.self)
+            let m25 = UnsafeRawPointer(mt + 17 * mStride + c).load(as: SIMD16<Float>.self)
+            let m30 = UnsafeRawPointer(mt + 18 * mStride + c).load(as: SIMD16<Float>.self)
+            let m31 = UnsafeRawPointer(mt + 19 * mStride + c).load(as: SIMD16<Float>.self)
+            let m32 = UnsafeRawPointer(mt + 20 * mStride + c).load(as: SIMD16<Float>.self)
+            let m33 = UnsafeRawPointer(mt + 21 * mStride + c).load(as: SIMD16<Float>.self)
+            let m34 = UnsafeRawPointer(mt + 22 * mStride + c).load(as: SIMD16<Float>.self)
+            let m35 = UnsafeRawPointer(mt + 23 * mStride + c).load(as: SIMD16<Float>.self)
+            let m40 = UnsafeRawPointer(mt + 24 * mStride + c).load(as: SIMD16<Float>.self)
+            let m41 = UnsafeRawPointer(mt + 25 * mStride + c).load(as: SIMD16<Float>.self)
+            let m42 = UnsafeRawPointer(mt + 26 * mStride + c).load(as: SIMD16<Float>.self)
+            let m43 = UnsafeRawPointer(mt + 27 * mStride + c).load(as: SIMD16<Float>.self)
+            let m44 = UnsafeRawPointer(mt + 28 * mStride + c).load(as: SIMD16<Float>.self)
+            let m45 = UnsafeRawPointer(mt + 29 * mStride + c).load(as: SIMD16<Float>.self)
+            let m50 = UnsafeRawPointer(mt + 30 * mStride + c).load(as: SIMD16<Float>.self)
+            let m51 = UnsafeRawPointer(mt + 31 * mStride + c).load(as: SIMD16<Float>.self)
+            let m52 = UnsafeRawPointer(mt + 32 * mStride + c).load(as: SIMD16<Float>.self)
+            let m53 = UnsafeRawPointer(mt + 33 * mStride + c).load(as: SIMD16<Float>.self)
+            let m54 = UnsafeRawPointer(mt + 34 * mStride + c).load(as: SIMD16<Float>.self)
+            let m55 = UnsafeRawPointer(mt + 35 * mStride + c).load(as: SIMD16<Float>.self)
+            let q00a = m10 + m20, q00b = m10 - m20, q00c = m30 + m40, q00d = m30 - m40
+            let q00 = (m00 + q00a) + q00c
+            let q10 = q00b.addingProduct(q00d, 2)
+            let q20 = q00a.addingProduct(q00c, 4)
+            let q30 = (q00b + m50).addingProduct(q00d, 8)
+            let q01a = m11 + m21, q01b = m11 - m21, q01c = m31 + m41, q01d = m31 - m41
+            let q01 = (m01 + q01a) + q01c
+            let q11 = q01b.addingProduct(q01d, 2)
+            let q21 = q01a.addingProduct(q01c, 4)
+            let q31 = (q01b + m51).addingProduct(q01d, 8)
+            let q02a = m12 + m22, q02b = m12 - m22, q02c = m32 + m42, q02d = m32 - m42
+            let q02 = (m02 + q02a) + q02c
+            let q12 = q02b.addingProduct(q02d, 2)
+            let q22 = q02a.addingProduct(q02c, 4)
+            let q32 = (q02b + m52).addingProduct(q02d, 8)
+            let q03a = m13 + m23, q03b = m13 - m23, q03c = m33 + m43, q03d = m33 - m43
+            let q03 = (m03 + q03a) + q03c
+            let q13 = q03b.addingProduct(q03d, 2)
+            let q23 = q03a.addingProduct(q03c, 4)
+            let q33 = (q03b + m53).addingProduct(q03d, 8)
+            let q04a = m14 + m24, q04b = m14 - m24, q04c = m34 + m44, q04d = m34 - m44
+            let q04 = (m04 + q04a) + q04c
+            let q14 = q04b.addingProduct(q04d, 2)
+            let q24 = q04a.addingProduct(q04c, 4)
+            let q34 = (q04b + m54).addingProduct(q04d, 8)
+            let q05a = m15 + m25, q05b = m15 - m25, q05c = m35 + m45, q05d = m35 - m45
+            let q05 = (m05 + q05a) + q05c
+            let q15 = q05b.addingProduct(q05d, 2)
+            let q25 = q05a.addingProduct(q05c, 4)
+            let q35 = (q05b + m55).addingProduct(q05d, 8)
+            let z00a = q01 + q02, z00b = q01 - q02, z00c = q03 + q04, z00d = q03 - q04
+            let z00 = (q00 + z00a) + z00c
+            let z01 = z00b.addingProduct(z00d, 2)
+            let z02 = z00a.addingProduct(z00c, 4)
+            let z03 = (z00b + q05).addingProduct(z00d, 8)
+            let z10a = q11 + q12, z10b = q11 - q12, z10c = q13 + q14, z10d = q13 - q14
+            let z10 = (q10 + z10a) + z10c
+            let z11 = z10b.addingProduct(z10d, 2)
+            let z12 = z10a.addingProduct(z10c, 4)
+            let z13 = (z10b + q15).addingProduct(z10d, 8)
+            let z20a = q21 + q22, z20b = q21 - q22, z20c = q23 + q24, z20d = q23 - q24
+            let z20 = (q20 + z20a) + z20c
+            let z21 = z20b.addingProduct(z20d, 2)
+            let z22 = z20a.addingProduct(z20c, 4)
+            let z23 = (z20b + q25).addingProduct(z20d, 8)
+            let z30a = q31 + q32, z30b = q31 - q32, z30c = q33 + q34, z30d = q33 - q34
+            let z30 = (q30 + z30a) + z30c
+            let z31 = z30b.addingProduct(z30d, 2)
+            let z32 = z30a.addingProduct(z30c, 4)
+            let z33 = (z30b + q35).addingProduct(z30d, 8)
+            let bias = UnsafeRawPointer(b + c).load(as: SIMD16<Float>.self)
+            let y00 = z00 + bias
+            let y01 = z01 + bias
+            let y02 = z02 + bias
+            let y03 = z03 + bias
+            let y10 = z10 + bias
+            let y11 = z11 + bias
+            let y12 = z12 + bias
+            let y13 = z13 + bias
+            let y20 = z20 + bias
+            let y21 = z21 + bias
+            let y22 = z22 + bias
+            let y23 = z23 + bias
+            let y30 = z30 + bias
+            let y31 = z31 + bias
+            let y32 = z32 + bias
+            let y33 = z33 + bias
+            let h00 = y00.replacing(with: y01, where: y00 .< y01), k00 = y10.replacing(with: y11, where: y10 .< y11)
+            let p00 = h00.replacing(with: k00, where: h00 .< k00)
+            let r00 = p00.replacing(with: 0, where: p00 .< 0)
+            let h01 = y02.replacing(with: y03, where: y02 .< y03), k01 = y12.replacing(with: y13, where: y12 .< y13)
+            let p01 = h01.replacing(with: k01, where: h01 .< k01)
+            let r01 = p01.replacing(with: 0, where: p01 .< 0)
+            let h10 = y20.replacing(with: y21, where: y20 .< y21), k10 = y30.replacing(with: y31, where: y30 .< y31)
+            let p10 = h10.replacing(with: k10, where: h10 .< k10)
+            let r10 = p10.replacing(with: 0, where: p10 .< 0)
+            let h11 = y22.replacing(with: y23, where: y22 .< y23), k11 = y32.replacing(with: y33, where: y32 .< y33)
+            let p11 = h11.replacing(with: k11, where: h11 .< k11)
+            let r11 = p11.replacing(with: 0, where: p11 .< 0)
+            let yp = y + ty * 2 * rowStride + tx * 2 * cout + c
+            let rows = min(2, height - ty * 2), columns = min(2, width - tx * 2)
+            do {
+                UnsafeMutableRawPointer(yp + 0 * rowStride + 0 * cout).storeBytes(of: r00, as: SIMD16<Float>.self)
+                if 1 < columns { UnsafeMutableRawPointer(yp + 0 * rowStride + 1 * cout).storeBytes(of: r01, as: SIMD16<Float>.self) }
+            }
+            if 1 < rows {
+                UnsafeMutableRawPointer(yp + 1 * rowStride + 0 * cout).storeBytes(of: r10, as: SIMD16<Float>.self)
+                if 1 < columns { UnsafeMutableRawPointer(yp + 1 * rowStride + 1 * cout).storeBytes(of: r11, as: SIMD16<Float>.self) }
             }
         }
     }
 }
 
-/// 3×3 s1 same, 32→32, no bias on 64×64, output 64×64×32, ReLU, max-pool 2×2 → 32×32.
-/// Tile: 8 pixels × 32 channels; weights [1 blocks][3][3][32][32].
+/// 3×3 s1 same, 16→16, no bias on 128×128 as Winograd F(4×4, 3×3): 32×32 tiles, blocks of ≤ 896, ReLU, max-pool 2×2.
+/// U: [36][1 blocks][16][16]; scratch: V [36][896][16], M [36][896][16].
 @inline(never)
-func conv3x3_s1p1_c32to32_64x64_relu_maxpool2(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ rowStart: Int, _ rowEnd: Int) {
-    for r in rowStart..<rowEnd {
-        for ob in 0..<1 {
-            let wb = w + ob * 9216
-            let bias0 = UnsafeRawPointer(b + ob * 32 + 0).load(as: SIMD16<Float>.self)
-            let bias1 = UnsafeRawPointer(b + ob * 32 + 16).load(as: SIMD16<Float>.self)
-            var xb = 0
-            while true {
-                let x0 = min(xb, 56)
-                var a0_0 = bias0
-                var a0_1 = bias1
-                var a1_0 = bias0
-                var a1_1 = bias1
-                var a2_0 = bias0
-                var a2_1 = bias1
-                var a3_0 = bias0
-                var a3_1 = bias1
-                var a4_0 = bias0
-                var a4_1 = bias1
-                var a5_0 = bias0
-                var a5_1 = bias1
-                var a6_0 = bias0
-                var a6_1 = bias1
-                var a7_0 = bias0
-                var a7_1 = bias1
-                for i in 0..<3 {
-                    for j in 0..<3 {
-                        let xp = x + ((2 * r) * 1 + i) * 2112 + (x0 * 1 + j) * 32
-                        let wp = wb + (i * 3 + j) * 1024
-                        for c in 0..<32 {
-                            let w0 = UnsafeRawPointer(wp + c * 32 + 0).load(as: SIMD16<Float>.self)
-                            let w1 = UnsafeRawPointer(wp + c * 32 + 16).load(as: SIMD16<Float>.self)
-                            var s = SIMD16<Float>(repeating: xp[c + 0])
-                            a0_0 = a0_0.addingProduct(s, w0)
-                            a0_1 = a0_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 32])
-                            a1_0 = a1_0.addingProduct(s, w0)
-                            a1_1 = a1_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 64])
-                            a2_0 = a2_0.addingProduct(s, w0)
-                            a2_1 = a2_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 96])
-                            a3_0 = a3_0.addingProduct(s, w0)
-                            a3_1 = a3_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 128])
-                            a4_0 = a4_0.addingProduct(s, w0)
-                            a4_1 = a4_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 160])
-                            a5_0 = a5_0.addingProduct(s, w0)
-                            a5_1 = a5_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 192])
-                            a6_0 = a6_0.addingProduct(s, w0)
-                            a6_1 = a6_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 224])
-                            a7_0 = a7_0.addingProduct(s, w0)
-                            a7_1 = a7_1.addingProduct(s, w1)
-                        }
-                    }
+func winograd4x4_3x3_c16to16_128x128_relu_maxpool2(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ u: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ tileStart: Int, _ tileEnd: Int, _ obStart: Int, _ obEnd: Int, _ scratch: UnsafeMutablePointer<Float>) {
+    let v = scratch, m = scratch + 516096
+    var t0 = tileStart
+    while t0 < tileEnd {
+        let n = min(896, tileEnd - t0)
+        winograd4x4_input(x, v, t0, n, cin: 16, rowStride: 2080, tilesWide: 32, vStride: 14336)
+        winograd4x4_gemm_16x16(v, u, m, n, obStart, obEnd, cin: 16, cout: 16, vStride: 14336, mStride: 14336)
+        winograd4x4_output_relu_maxpool2(m, y + 1072, b, t0, n, obStart * 16, obEnd * 16, cout: 16, mStride: 14336, tilesWide: 32, rowStride: 1056, height: 64, width: 64)
+        t0 += n
+    }
+}
+
+/// M[ξ] = V[ξ] · U[ξ] for the 36 ξ on a 8 tiles × 32 channels register tile,
+/// output blocks outermost (U[ξ][block] stays in cache while the tiles stream past).
+@inline(never)
+func winograd4x4_gemm_8x32(_ v: UnsafePointer<Float>, _ u: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>, _ n: Int, _ obStart: Int, _ obEnd: Int, cin: Int, cout: Int, vStride: Int, mStride: Int) {
+    for xi in 0..<36 {
+        let vx = v + xi * vStride, mx = m + xi * mStride, ux = u + xi * cout * cin
+        for ob in obStart..<obEnd {
+            let uo = ux + ob * cin * 32
+            var t = 0
+            while t < n {
+                let vp = vx + t * cin
+                var a0_0 = SIMD16<Float>()
+                var a0_1 = SIMD16<Float>()
+                var a1_0 = SIMD16<Float>()
+                var a1_1 = SIMD16<Float>()
+                var a2_0 = SIMD16<Float>()
+                var a2_1 = SIMD16<Float>()
+                var a3_0 = SIMD16<Float>()
+                var a3_1 = SIMD16<Float>()
+                var a4_0 = SIMD16<Float>()
+                var a4_1 = SIMD16<Float>()
+                var a5_0 = SIMD16<Float>()
+                var a5_1 = SIMD16<Float>()
+                var a6_0 = SIMD16<Float>()
+                var a6_1 = SIMD16<Float>()
+                var a7_0 = SIMD16<Float>()
+                var a7_1 = SIMD16<Float>()
+                let vp1 = vp + 1 * cin
+                let vp2 = vp + 2 * cin
+                let vp3 = vp + 3 * cin
+                let vp4 = vp + 4 * cin
+                let vp5 = vp + 5 * cin
+                let vp6 = vp + 6 * cin
+                let vp7 = vp + 7 * cin
+                for c in 0..<cin {
+                    let w0 = UnsafeRawPointer(uo + c * 32 + 0).load(as: SIMD16<Float>.self)
+                    let w1 = UnsafeRawPointer(uo + c * 32 + 16).load(as: SIMD16<Float>.self)
+                    var s = SIMD16<Float>(repeating: vp[c])
+                    a0_0 = a0_0.addingProduct(s, w0)
+                    a0_1 = a0_1.addingProduct(s, w1)
+                    s = SIMD16<Float>(repeating: vp1[c])
+                    a1_0 = a1_0.addingProduct(s, w0)
+                    a1_1 = a1_1.addingProduct(s, w1)
+                    s = SIMD16<Float>(repeating: vp2[c])
+                    a2_0 = a2_0.addingProduct(s, w0)
+                    a2_1 = a2_1.addingProduct(s, w1)
+                    s = SIMD16<Float>(repeating: vp3[c])
+                    a3_0 = a3_0.addingProduct(s, w0)
+                    a3_1 = a3_1.addingProduct(s, w1)
+                    s = SIMD16<Float>(repeating: vp4[c])
+                    a4_0 = a4_0.addingProduct(s, w0)
+                    a4_1 = a4_1.addingProduct(s, w1)
+                    s = SIMD16<Float>(repeating: vp5[c])
+                    a5_0 = a5_0.addingProduct(s, w0)
+                    a5_1 = a5_1.addingProduct(s, w1)
+                    s = SIMD16<Float>(repeating: vp6[c])
+                    a6_0 = a6_0.addingProduct(s, w0)
+                    a6_1 = a6_1.addingProduct(s, w1)
+                    s = SIMD16<Float>(repeating: vp7[c])
+                    a7_0 = a7_0.addingProduct(s, w0)
+                    a7_1 = a7_1.addingProduct(s, w1)
                 }
-                let yp = y + 1120 + (r) * 1088 + (x0 / 2) * 32 + ob * 32
-                let c0_0 = a0_0.replacing(with: a1_0, where: a0_0 .< a1_0)
-                let r0_0 = c0_0
-                UnsafeMutableRawPointer(yp + 0).storeBytes(of: r0_0, as: SIMD16<Float>.self)
-                let c0_1 = a0_1.replacing(with: a1_1, where: a0_1 .< a1_1)
-                let r0_1 = c0_1
-                UnsafeMutableRawPointer(yp + 16).storeBytes(of: r0_1, as: SIMD16<Float>.self)
-                let c1_0 = a2_0.replacing(with: a3_0, where: a2_0 .< a3_0)
-                let r1_0 = c1_0
-                UnsafeMutableRawPointer(yp + 32).storeBytes(of: r1_0, as: SIMD16<Float>.self)
-                let c1_1 = a2_1.replacing(with: a3_1, where: a2_1 .< a3_1)
-                let r1_1 = c1_1
-                UnsafeMutableRawPointer(yp + 48).storeBytes(of: r1_1, as: SIMD16<Float>.self)
-                let c2_0 = a4_0.replacing(with: a5_0, where: a4_0 .< a5_0)
-                let r2_0 = c2_0
-                UnsafeMutableRawPointer(yp + 64).storeBytes(of: r2_0, as: SIMD16<Float>.self)
-                let c2_1 = a4_1.replacing(with: a5_1, where: a4_1 .< a5_1)
-                let r2_1 = c2_1
-                UnsafeMutableRawPointer(yp + 80).storeBytes(of: r2_1, as: SIMD16<Float>.self)
-                let c3_0 = a6_0.replacing(with: a7_0, where: a6_0 .< a7_0)
-                let r3_0 = c3_0
-                UnsafeMutableRawPointer(yp + 96).storeBytes(of: r3_0, as: SIMD16<Float>.self)
-                let c3_1 = a6_1.replacing(with: a7_1, where: a6_1 .< a7_1)
-                let r3_1 = c3_1
-                UnsafeMutableRawPointer(yp + 112).storeBytes(of: r3_1, as: SIMD16<Float>.self)
-                do {
-                    var a0_0 = bias0
-                    var a0_1 = bias1
-                    var a1_0 = bias0
-                    var a1_1 = bias1
-                    var a2_0 = bias0
-                    var a2_1 = bias1
-                    var a3_0 = bias0
-                    var a3_1 = bias1
-                    var a4_0 = bias0
-                    var a4_1 = bias1
-                    var a5_0 = bias0
-                    var a5_1 = bias1
-                    var a6_0 = bias0
-                    var a6_1 = bias1
-                    var a7_0 = bias0
-                    var a7_1 = bias1
-                    for i in 0..<3 {
-                        for j in 0..<3 {
-                            let xp = x + ((2 * r + 1) * 1 + i) * 2112 + (x0 * 1 + j) * 32
-                            let wp = wb + (i * 3 + j) * 1024
-                            for c in 0..<32 {
-                                let w0 = UnsafeRawPointer(wp + c * 32 + 0).load(as: SIMD16<Float>.self)
-                                let w1 = UnsafeRawPointer(wp + c * 32 + 16).load(as: SIMD16<Float>.self)
-                                var s = SIMD16<Float>(repeating: xp[c + 0])
-                                a0_0 = a0_0.addingProduct(s, w0)
-                                a0_1 = a0_1.addingProduct(s, w1)
-                                s = SIMD16<Float>(repeating: xp[c + 32])
-                                a1_0 = a1_0.addingProduct(s, w0)
-                                a1_1 = a1_1.addingProduct(s, w1)
-                                s = SIMD16<Float>(repeating: xp[c + 64])
-                                a2_0 = a2_0.addingProduct(s, w0)
-                                a2_1 = a2_1.addingProduct(s, w1)
-                                s = SIMD16<Float>(repeating: xp[c + 96])
-                                a3_0 = a3_0.addingProduct(s, w0)
-                                a3_1 = a3_1.addingProduct(s, w1)
-                                s = SIMD16<Float>(repeating: xp[c + 128])
-                                a4_0 = a4_0.addingProduct(s, w0)
-                                a4_1 = a4_1.addingProduct(s, w1)
-                                s = SIMD16<Float>(repeating: xp[c + 160])
-                                a5_0 = a5_0.addingProduct(s, w0)
-                                a5_1 = a5_1.addingProduct(s, w1)
-                                s = SIMD16<Float>(repeating: xp[c + 192])
-                                a6_0 = a6_0.addingProduct(s, w0)
-                                a6_1 = a6_1.addingProduct(s, w1)
-                                s = SIMD16<Float>(repeating: xp[c + 224])
-                                a7_0 = a7_0.addingProduct(s, w0)
-                                a7_1 = a7_1.addingProduct(s, w1)
-                            }
-                        }
-                    }
-                    let yp = y + 1120 + (r) * 1088 + (x0 / 2) * 32 + ob * 32
-                    let c0_0 = a0_0.replacing(with: a1_0, where: a0_0 .< a1_0)
-                    let o0_0 = UnsafeRawPointer(yp + 0).loadUnaligned(as: SIMD16<Float>.self)
-                    let m0_0 = c0_0.replacing(with: o0_0, where: c0_0 .< o0_0)
-                    let r0_0 = m0_0.replacing(with: 0, where: m0_0 .< 0)
-                    UnsafeMutableRawPointer(yp + 0).storeBytes(of: r0_0, as: SIMD16<Float>.self)
-                    let c0_1 = a0_1.replacing(with: a1_1, where: a0_1 .< a1_1)
-                    let o0_1 = UnsafeRawPointer(yp + 16).loadUnaligned(as: SIMD16<Float>.self)
-                    let m0_1 = c0_1.replacing(with: o0_1, where: c0_1 .< o0_1)
-                    let r0_1 = m0_1.replacing(with: 0, where: m0_1 .< 0)
-                    UnsafeMutableRawPointer(yp + 16).storeBytes(of: r0_1, as: SIMD16<Float>.self)
-                    let c1_0 = a2_0.replacing(with: a3_0, where: a2_0 .< a3_0)
-                    let o1_0 = UnsafeRawPointer(yp + 32).loadUnaligned(as: SIMD16<Float>.self)
-                    let m1_0 = c1_0.replacing(with: o1_0, where: c1_0 .< o1_0)
-                    let r1_0 = m1_0.replacing(with: 0, where: m1_0 .< 0)
-                    UnsafeMutableRawPointer(yp + 32).storeBytes(of: r1_0, as: SIMD16<Float>.self)
-                    let c1_1 = a2_1.replacing(with: a3_1, where: a2_1 .< a3_1)
-                    let o1_1 = UnsafeRawPointer(yp + 48).loadUnaligned(as: SIMD16<Float>.self)
-                    let m1_1 = c1_1.replacing(with: o1_1, where: c1_1 .< o1_1)
-                    let r1_1 = m1_1.replacing(with: 0, where: m1_1 .< 0)
-                    UnsafeMutableRawPointer(yp + 48).storeBytes(of: r1_1, as: SIMD16<Float>.self)
-                    let c2_0 = a4_0.replacing(with: a5_0, where: a4_0 .< a5_0)
-                    let o2_0 = UnsafeRawPointer(yp + 64).loadUnaligned(as: SIMD16<Float>.self)
-                    let m2_0 = c2_0.replacing(with: o2_0, where: c2_0 .< o2_0)
-                    let r2_0 = m2_0.replacing(with: 0, where: m2_0 .< 0)
-                    UnsafeMutableRawPointer(yp + 64).storeBytes(of: r2_0, as: SIMD16<Float>.self)
-                    let c2_1 = a4_1.replacing(with: a5_1, where: a4_1 .< a5_1)
-                    let o2_1 = UnsafeRawPointer(yp + 80).loadUnaligned(as: SIMD16<Float>.self)
-                    let m2_1 = c2_1.replacing(with: o2_1, where: c2_1 .< o2_1)
-                    let r2_1 = m2_1.replacing(with: 0, where: m2_1 .< 0)
-                    UnsafeMutableRawPointer(yp + 80).storeBytes(of: r2_1, as: SIMD16<Float>.self)
-                    let c3_0 = a6_0.replacing(with: a7_0, where: a6_0 .< a7_0)
-                    let o3_0 = UnsafeRawPointer(yp + 96).loadUnaligned(as: SIMD16<Float>.self)
-                    let m3_0 = c3_0.replacing(with: o3_0, where: c3_0 .< o3_0)
-                    let r3_0 = m3_0.replacing(with: 0, where: m3_0 .< 0)
-                    UnsafeMutableRawPointer(yp + 96).storeBytes(of: r3_0, as: SIMD16<Float>.self)
-                    let c3_1 = a6_1.replacing(with: a7_1, where: a6_1 .< a7_1)
-                    let o3_1 = UnsafeRawPointer(yp + 112).loadUnaligned(as: SIMD16<Float>.self)
-                    let m3_1 = c3_1.replacing(with: o3_1, where: c3_1 .< o3_1)
-                    let r3_1 = m3_1.replacing(with: 0, where: m3_1 .< 0)
-                    UnsafeMutableRawPointer(yp + 112).storeBytes(of: r3_1, as: SIMD16<Float>.self)
-                }
-                if x0 + 8 >= 64 { break }
-                xb += 8
+                let mp = mx + t * cout + ob * 32
+                UnsafeMutableRawPointer(mp + 0 * cout + 0).storeBytes(of: a0_0, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 0 * cout + 16).storeBytes(of: a0_1, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 1 * cout + 0).storeBytes(of: a1_0, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 1 * cout + 16).storeBytes(of: a1_1, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 2 * cout + 0).storeBytes(of: a2_0, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 2 * cout + 16).storeBytes(of: a2_1, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 3 * cout + 0).storeBytes(of: a3_0, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 3 * cout + 16).storeBytes(of: a3_1, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 4 * cout + 0).storeBytes(of: a4_0, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 4 * cout + 16).storeBytes(of: a4_1, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 5 * cout + 0).storeBytes(of: a5_0, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 5 * cout + 16).storeBytes(of: a5_1, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 6 * cout + 0).storeBytes(of: a6_0, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 6 * cout + 16).storeBytes(of: a6_1, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 7 * cout + 0).storeBytes(of: a7_0, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 7 * cout + 16).storeBytes(of: a7_1, as: SIMD16<Float>.self)
+                t += 8
             }
         }
     }
 }
 
-/// 3×3 s1 same, 32→64, no bias on 32×32, output 32×32×64, ReLU.
-/// Tile: 8 pixels × 32 channels; weights [2 blocks][3][3][32][32].
+/// Winograd output transform Y = Aᵀ M A + bias, ReLU of tiles t0..<t0+n, channels c0..<c1;
+/// stored at y (the output's interior origin); rows and columns past height × width are skipped.
 @inline(never)
-func conv3x3_s1p1_c32to64_32x32_relu(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ rowStart: Int, _ rowEnd: Int) {
-    for r in rowStart..<rowEnd {
-        for ob in 0..<2 {
-            let wb = w + ob * 9216
-            let bias0 = UnsafeRawPointer(b + ob * 32 + 0).load(as: SIMD16<Float>.self)
-            let bias1 = UnsafeRawPointer(b + ob * 32 + 16).load(as: SIMD16<Float>.self)
-            var xb = 0
-            while true {
-                let x0 = min(xb, 24)
-                var a0_0 = bias0
-                var a0_1 = bias1
-                var a1_0 = bias0
-                var a1_1 = bias1
-                var a2_0 = bias0
-                var a2_1 = bias1
-                var a3_0 = bias0
-                var a3_1 = bias1
-                var a4_0 = bias0
-                var a4_1 = bias1
-                var a5_0 = bias0
-                var a5_1 = bias1
-                var a6_0 = bias0
-                var a6_1 = bias1
-                var a7_0 = bias0
-                var a7_1 = bias1
-                for i in 0..<3 {
-                    for j in 0..<3 {
-                        let xp = x + ((r) * 1 + i) * 1088 + (x0 * 1 + j) * 32
-                        let wp = wb + (i * 3 + j) * 1024
-                        for c in 0..<32 {
-                            let w0 = UnsafeRawPointer(wp + c * 32 + 0).load(as: SIMD16<Float>.self)
-                            let w1 = UnsafeRawPointer(wp + c * 32 + 16).load(as: SIMD16<Float>.self)
-                            var s = SIMD16<Float>(repeating: xp[c + 0])
-                            a0_0 = a0_0.addingProduct(s, w0)
-                            a0_1 = a0_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 32])
-                            a1_0 = a1_0.addingProduct(s, w0)
-                            a1_1 = a1_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 64])
-                            a2_0 = a2_0.addingProduct(s, w0)
-                            a2_1 = a2_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 96])
-                            a3_0 = a3_0.addingProduct(s, w0)
-                            a3_1 = a3_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 128])
-                            a4_0 = a4_0.addingProduct(s, w0)
-                            a4_1 = a4_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 160])
-                            a5_0 = a5_0.addingProduct(s, w0)
-                            a5_1 = a5_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 192])
-                            a6_0 = a6_0.addingProduct(s, w0)
-                            a6_1 = a6_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 224])
-                            a7_0 = a7_0.addingProduct(s, w0)
-                            a7_1 = a7_1.addingProduct(s, w1)
-                        }
-                    }
-                }
-                let yp = y + 2240 + (r) * 2176 + (x0) * 64 + ob * 32
-                let c0_0 = a0_0
-                let r0_0 = c0_0.replacing(with: 0, where: c0_0 .< 0)
-                UnsafeMutableRawPointer(yp + 0).storeBytes(of: r0_0, as: SIMD16<Float>.self)
-                let c0_1 = a0_1
-                let r0_1 = c0_1.replacing(with: 0, where: c0_1 .< 0)
-                UnsafeMutableRawPointer(yp + 16).storeBytes(of: r0_1, as: SIMD16<Float>.self)
-                let c1_0 = a1_0
-                let r1_0 = c1_0.replacing(with: 0, where: c1_0 .< 0)
-                UnsafeMutableRawPointer(yp + 64).storeBytes(of: r1_0, as: SIMD16<Float>.self)
-                let c1_1 = a1_1
-                let r1_1 = c1_1.replacing(with: 0, where: c1_1 .< 0)
-                UnsafeMutableRawPointer(yp + 80).storeBytes(of: r1_1, as: SIMD16<Float>.self)
-                let c2_0 = a2_0
-                let r2_0 = c2_0.replacing(with: 0, where: c2_0 .< 0)
-                UnsafeMutableRawPointer(yp + 128).storeBytes(of: r2_0, as: SIMD16<Float>.self)
-                let c2_1 = a2_1
-                let r2_1 = c2_1.replacing(with: 0, where: c2_1 .< 0)
-                UnsafeMutableRawPointer(yp + 144).storeBytes(of: r2_1, as: SIMD16<Float>.self)
-                let c3_0 = a3_0
-                let r3_0 = c3_0.replacing(with: 0, where: c3_0 .< 0)
-                UnsafeMutableRawPointer(yp + 192).storeBytes(of: r3_0, as: SIMD16<Float>.self)
-                let c3_1 = a3_1
-                let r3_1 = c3_1.replacing(with: 0, where: c3_1 .< 0)
-                UnsafeMutableRawPointer(yp + 208).storeBytes(of: r3_1, as: SIMD16<Float>.self)
-                let c4_0 = a4_0
-                let r4_0 = c4_0.replacing(with: 0, where: c4_0 .< 0)
-                UnsafeMutableRawPointer(yp + 256).storeBytes(of: r4_0, as: SIMD16<Float>.self)
-                let c4_1 = a4_1
-                let r4_1 = c4_1.replacing(with: 0, where: c4_1 .< 0)
-                UnsafeMutableRawPointer(yp + 272).storeBytes(of: r4_1, as: SIMD16<Float>.self)
-                let c5_0 = a5_0
-                let r5_0 = c5_0.replacing(with: 0, where: c5_0 .< 0)
-                UnsafeMutableRawPointer(yp + 320).storeBytes(of: r5_0, as: SIMD16<Float>.self)
-                let c5_1 = a5_1
-                let r5_1 = c5_1.replacing(with: 0, where: c5_1 .< 0)
-                UnsafeMutableRawPointer(yp + 336).storeBytes(of: r5_1, as: SIMD16<Float>.self)
-                let c6_0 = a6_0
-                let r6_0 = c6_0.replacing(with: 0, where: c6_0 .< 0)
-                UnsafeMutableRawPointer(yp + 384).storeBytes(of: r6_0, as: SIMD16<Float>.self)
-                let c6_1 = a6_1
-                let r6_1 = c6_1.replacing(with: 0, where: c6_1 .< 0)
-                UnsafeMutableRawPointer(yp + 400).storeBytes(of: r6_1, as: SIMD16<Float>.self)
-                let c7_0 = a7_0
-                let r7_0 = c7_0.replacing(with: 0, where: c7_0 .< 0)
-                UnsafeMutableRawPointer(yp + 448).storeBytes(of: r7_0, as: SIMD16<Float>.self)
-                let c7_1 = a7_1
-                let r7_1 = c7_1.replacing(with: 0, where: c7_1 .< 0)
-                UnsafeMutableRawPointer(yp + 464).storeBytes(of: r7_1, as: SIMD16<Float>.self)
-                if x0 + 8 >= 32 { break }
-                xb += 8
+func winograd4x4_output_relu(_ m: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, _ t0: Int, _ n: Int, _ c0: Int, _ c1: Int, cout: Int, mStride: Int, tilesWide: Int, rowStride: Int, height: Int, width: Int) {
+    for t in 0..<n {
+        let tile = t0 + t, ty = tile / tilesWide, tx = tile % tilesWide
+        let mt = m + t * cout
+        for c in stride(from: c0, to: c1, by: 16) {
+            let m00 = UnsafeRawPointer(mt + 0 * mStride + c).load(as: SIMD16<Float>.self)
+            let m01 = UnsafeRawPointer(mt + 1 * mStride + c).load(as: SIMD16<Float>.self)
+            let m02 = UnsafeRawPointer(mt + 2 * mStride + c).load(as: SIMD16<Float>.self)
+            let m03 = UnsafeRawPointer(mt + 3 * mStride + c).load(as: SIMD16<Float>.self)
+            let m04 = UnsafeRawPointer(mt + 4 * mStride + c).load(as: SIMD16<Float>.self)
+            let m05 = UnsafeRawPointer(mt + 5 * mStride + c).load(as: SIMD16<Float>.self)
+            let m10 = UnsafeRawPointer(mt + 6 * mStride + c).load(as: SIMD16<Float>.self)
+            let m11 = UnsafeRawPointer(mt + 7 * mStride + c).load(as: SIMD16<Float>.self)
+            let m12 = UnsafeRawPointer(mt + 8 * mStride + c).load(as: SIMD16<Float>.self)
+            let m13 = UnsafeRawPointer(mt + 9 * mStride + c).load(as: SIMD16<Float>.self)
+            let m14 = UnsafeRawPointer(mt + 10 * mStride + c).load(as: SIMD16<Float>.self)
+            let m15 = UnsafeRawPointer(mt + 11 * mStride + c).load(as: SIMD16<Float>.self)
+            let m20 = UnsafeRawPointer(mt + 12 * mStride + c).load(as: SIMD16<Float>.self)
+            let m21 = UnsafeRawPointer(mt + 13 * mStride + c).load(as: SIMD16<Float>.self)
+            let m22 = UnsafeRawPointer(mt + 14 * mStride + c).load(as: SIMD16<Float>.self)
+            let m23 = UnsafeRawPointer(mt + 15 * mStride + c).load(as: SIMD16<Float>.self)
+            let m24 = UnsafeRawPointer(mt + 16 * mStride + c).load(as: SIMD16<Float>.self)
+            let m25 = UnsafeRawPointer(mt + 17 * mStride + c).load(as: SIMD16<Float>.self)
+            let m30 = UnsafeRawPointer(mt + 18 * mStride + c).load(as: SIMD16<Float>.self)
+            let m31 = UnsafeRawPointer(mt + 19 * mStride + c).load(as: SIMD16<Float>.self)
+            let m32 = UnsafeRawPointer(mt + 20 * mStride + c).load(as: SIMD16<Float>.self)
+            let m33 = UnsafeRawPointer(mt + 21 * mStride + c).load(as: SIMD16<Float>.self)
+            let m34 = UnsafeRawPointer(mt + 22 * mStride + c).load(as: SIMD16<Float>.self)
+            let m35 = UnsafeRawPointer(mt + 23 * mStride + c).load(as: SIMD16<Float>.self)
+            let m40 = UnsafeRawPointer(mt + 24 * mStride + c).load(as: SIMD16<Float>.self)
+            let m41 = UnsafeRawPointer(mt + 25 * mStride + c).load(as: SIMD16<Float>.self)
+            let m42 = UnsafeRawPointer(mt + 26 * mStride + c).load(as: SIMD16<Float>.self)
+            let m43 = UnsafeRawPointer(mt + 27 * mStride + c).load(as: SIMD16<Float>.self)
+            let m44 = UnsafeRawPointer(mt + 28 * mStride + c).load(as: SIMD16<Float>.self)
+            let m45 = UnsafeRawPointer(mt + 29 * mStride + c).load(as: SIMD16<Float>.self)
+            let m50 = UnsafeRawPointer(mt + 30 * mStride + c).load(as: SIMD16<Float>.self)
+            let m51 = UnsafeRawPointer(mt + 31 * mStride + c).load(as: SIMD16<Float>.self)
+            let m52 = UnsafeRawPointer(mt + 32 * mStride + c).load(as: SIMD16<Float>.self)
+            let m53 = UnsafeRawPointer(mt + 33 * mStride + c).load(as: SIMD16<Float>.self)
+            let m54 = UnsafeRawPointer(mt + 34 * mStride + c).load(as: SIMD16<Float>.self)
+            let m55 = UnsafeRawPointer(mt + 35 * mStride + c).load(as: SIMD16<Float>.self)
+            let q00a = m10 + m20, q00b = m10 - m20, q00c = m30 + m40, q00d = m30 - m40
+            let q00 = (m00 + q00a) + q00c
+            let q10 = q00b.addingProduct(q00d, 2)
+            let q20 = q00a.addingProduct(q00c, 4)
+            let q30 = (q00b + m50).addingProduct(q00d, 8)
+            let q01a = m11 + m21, q01b = m11 - m21, q01c = m31 + m41, q01d = m31 - m41
+            let q01 = (m01 + q01a) + q01c
+            let q11 = q01b.addingProduct(q01d, 2)
+            let q21 = q01a.addingProduct(q01c, 4)
+            let q31 = (q01b + m51).addingProduct(q01d, 8)
+            let q02a = m12 + m22, q02b = m12 - m22, q02c = m32 + m42, q02d = m32 - m42
+            let q02 = (m02 + q02a) + q02c
+            let q12 = q02b.addingProduct(q02d, 2)
+            let q22 = q02a.addingProduct(q02c, 4)
+            let q32 = (q02b + m52).addingProduct(q02d, 8)
+            let q03a = m13 + m23, q03b = m13 - m23, q03c = m33 + m43, q03d = m33 - m43
+            let q03 = (m03 + q03a) + q03c
+            let q13 = q03b.addingProduct(q03d, 2)
+            let q23 = q03a.addingProduct(q03c, 4)
+            let q33 = (q03b + m53).addingProduct(q03d, 8)
+            let q04a = m14 + m24, q04b = m14 - m24, q04c = m34 + m44, q04d = m34 - m44
+            let q04 = (m04 + q04a) + q04c
+            let q14 = q04b.addingProduct(q04d, 2)
+            let q24 = q04a.addingProduct(q04c, 4)
+            let q34 = (q04b + m54).addingProduct(q04d, 8)
+            let q05a = m15 + m25, q05b = m15 - m25, q05c = m35 + m45, q05d = m35 - m45
+            let q05 = (m05 + q05a) + q05c
+            let q15 = q05b.addingProduct(q05d, 2)
+            let q25 = q05a.addingProduct(q05c, 4)
+            let q35 = (q05b + m55).addingProduct(q05d, 8)
+            let z00a = q01 + q02, z00b = q01 - q02, z00c = q03 + q04, z00d = q03 - q04
+            let z00 = (q00 + z00a) + z00c
+            let z01 = z00b.addingProduct(z00d, 2)
+            let z02 = z00a.addingProduct(z00c, 4)
+            let z03 = (z00b + q05).addingProduct(z00d, 8)
+            let z10a = q11 + q12, z10b = q11 - q12, z10c = q13 + q14, z10d = q13 - q14
+            let z10 = (q10 + z10a) + z10c
+            let z11 = z10b.addingProduct(z10d, 2)
+            let z12 = z10a.addingProduct(z10c, 4)
+            let z13 = (z10b + q15).addingProduct(z10d, 8)
+            let z20a = q21 + q22, z20b = q21 - q22, z20c = q23 + q24, z20d = q23 - q24
+            let z20 = (q20 + z20a) + z20c
+            let z21 = z20b.addingProduct(z20d, 2)
+            let z22 = z20a.addingProduct(z20c, 4)
+            let z23 = (z20b + q25).addingProduct(z20d, 8)
+            let z30a = q31 + q32, z30b = q31 - q32, z30c = q33 + q34, z30d = q33 - q34
+            let z30 = (q30 + z30a) + z30c
+            let z31 = z30b.addingProduct(z30d, 2)
+            let z32 = z30a.addingProduct(z30c, 4)
+            let z33 = (z30b + q35).addingProduct(z30d, 8)
+            let bias = UnsafeRawPointer(b + c).load(as: SIMD16<Float>.self)
+            let y00 = z00 + bias
+            let y01 = z01 + bias
+            let y02 = z02 + bias
+            let y03 = z03 + bias
+            let y10 = z10 + bias
+            let y11 = z11 + bias
+            let y12 = z12 + bias
+            let y13 = z13 + bias
+            let y20 = z20 + bias
+            let y21 = z21 + bias
+            let y22 = z22 + bias
+            let y23 = z23 + bias
+            let y30 = z30 + bias
+            let y31 = z31 + bias
+            let y32 = z32 + bias
+            let y33 = z33 + bias
+            let r00 = y00.replacing(with: 0, where: y00 .< 0)
+            let r01 = y01.replacing(with: 0, where: y01 .< 0)
+            let r02 = y02.replacing(with: 0, where: y02 .< 0)
+            let r03 = y03.replacing(with: 0, where: y03 .< 0)
+            let r10 = y10.replacing(with: 0, where: y10 .< 0)
+            let r11 = y11.replacing(with: 0, where: y11 .< 0)
+            let r12 = y12.replacing(with: 0, where: y12 .< 0)
+            let r13 = y13.replacing(with: 0, where: y13 .< 0)
+            let r20 = y20.replacing(with: 0, where: y20 .< 0)
+            let r21 = y21.replacing(with: 0, where: y21 .< 0)
+            let r22 = y22.replacing(with: 0, where: y22 .< 0)
+            let r23 = y23.replacing(with: 0, where: y23 .< 0)
+            let r30 = y30.replacing(with: 0, where: y30 .< 0)
+            let r31 = y31.replacing(with: 0, where: y31 .< 0)
+            let r32 = y32.replacing(with: 0, where: y32 .< 0)
+            let r33 = y33.replacing(with: 0, where: y33 .< 0)
+            let yp = y + ty * 4 * rowStride + tx * 4 * cout + c
+            let rows = min(4, height - ty * 4), columns = min(4, width - tx * 4)
+            do {
+                UnsafeMutableRawPointer(yp + 0 * rowStride + 0 * cout).storeBytes(of: r00, as: SIMD16<Float>.self)
+                if 1 < columns { UnsafeMutableRawPointer(yp + 0 * rowStride + 1 * cout).storeBytes(of: r01, as: SIMD16<Float>.self) }
+                if 2 < columns { UnsafeMutableRawPointer(yp + 0 * rowStride + 2 * cout).storeBytes(of: r02, as: SIMD16<Float>.self) }
+                if 3 < columns { UnsafeMutableRawPointer(yp + 0 * rowStride + 3 * cout).storeBytes(of: r03, as: SIMD16<Float>.self) }
+            }
+            if 1 < rows {
+                UnsafeMutableRawPointer(yp + 1 * rowStride + 0 * cout).storeBytes(of: r10, as: SIMD16<Float>.self)
+                if 1 < columns { UnsafeMutableRawPointer(yp + 1 * rowStride + 1 * cout).storeBytes(of: r11, as: SIMD16<Float>.self) }
+                if 2 < columns { UnsafeMutableRawPointer(yp + 1 * rowStride + 2 * cout).storeBytes(of: r12, as: SIMD16<Float>.self) }
+                if 3 < columns { UnsafeMutableRawPointer(yp + 1 * rowStride + 3 * cout).storeBytes(of: r13, as: SIMD16<Float>.self) }
+            }
+            if 2 < rows {
+                UnsafeMutableRawPointer(yp + 2 * rowStride + 0 * cout).storeBytes(of: r20, as: SIMD16<Float>.self)
+                if 1 < columns { UnsafeMutableRawPointer(yp + 2 * rowStride + 1 * cout).storeBytes(of: r21, as: SIMD16<Float>.self) }
+                if 2 < columns { UnsafeMutableRawPointer(yp + 2 * rowStride + 2 * cout).storeBytes(of: r22, as: SIMD16<Float>.self) }
+                if 3 < columns { UnsafeMutableRawPointer(yp + 2 * rowStride + 3 * cout).storeBytes(of: r23, as: SIMD16<Float>.self) }
+            }
+            if 3 < rows {
+                UnsafeMutableRawPointer(yp + 3 * rowStride + 0 * cout).storeBytes(of: r30, as: SIMD16<Float>.self)
+                if 1 < columns { UnsafeMutableRawPointer(yp + 3 * rowStride + 1 * cout).storeBytes(of: r31, as: SIMD16<Float>.self) }
+                if 2 < columns { UnsafeMutableRawPointer(yp + 3 * rowStride + 2 * cout).storeBytes(of: r32, as: SIMD16<Float>.self) }
+                if 3 < columns { UnsafeMutableRawPointer(yp + 3 * rowStride + 3 * cout).storeBytes(of: r33, as: SIMD16<Float>.self) }
             }
         }
     }
 }
 
-/// 3×3 s1 same, 64→64, no bias on 32×32, output 32×32×64, ReLU.
-/// Tile: 8 pixels × 32 channels; weights [2 blocks][3][3][64][32].
+/// 3×3 s1 same, 16→32, no bias on 64×64 as Winograd F(4×4, 3×3): 16×16 tiles, blocks of ≤ 256, ReLU.
+/// U: [36][1 blocks][16][32]; scratch: V [36][256][16], M [36][256][32].
 @inline(never)
-func conv3x3_s1p1_c64to64_32x32_relu(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ rowStart: Int, _ rowEnd: Int) {
-    for r in rowStart..<rowEnd {
-        for ob in 0..<2 {
-            let wb = w + ob * 18432
-            let bias0 = UnsafeRawPointer(b + ob * 32 + 0).load(as: SIMD16<Float>.self)
-            let bias1 = UnsafeRawPointer(b + ob * 32 + 16).load(as: SIMD16<Float>.self)
-            var xb = 0
-            while true {
-                let x0 = min(xb, 24)
-                var a0_0 = bias0
-                var a0_1 = bias1
-                var a1_0 = bias0
-                var a1_1 = bias1
-                var a2_0 = bias0
-                var a2_1 = bias1
-                var a3_0 = bias0
-                var a3_1 = bias1
-                var a4_0 = bias0
-                var a4_1 = bias1
-                var a5_0 = bias0
-                var a5_1 = bias1
-                var a6_0 = bias0
-                var a6_1 = bias1
-                var a7_0 = bias0
-                var a7_1 = bias1
-                for i in 0..<3 {
-                    for j in 0..<3 {
-                        let xp = x + ((r) * 1 + i) * 2176 + (x0 * 1 + j) * 64
-                        let wp = wb + (i * 3 + j) * 2048
-                        for c in 0..<64 {
-                            let w0 = UnsafeRawPointer(wp + c * 32 + 0).load(as: SIMD16<Float>.self)
-                            let w1 = UnsafeRawPointer(wp + c * 32 + 16).load(as: SIMD16<Float>.self)
-                            var s = SIMD16<Float>(repeating: xp[c + 0])
-                            a0_0 = a0_0.addingProduct(s, w0)
-                            a0_1 = a0_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 64])
-                            a1_0 = a1_0.addingProduct(s, w0)
-                            a1_1 = a1_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 128])
-                            a2_0 = a2_0.addingProduct(s, w0)
-                            a2_1 = a2_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 192])
-                            a3_0 = a3_0.addingProduct(s, w0)
-                            a3_1 = a3_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 256])
-                            a4_0 = a4_0.addingProduct(s, w0)
-                            a4_1 = a4_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 320])
-                            a5_0 = a5_0.addingProduct(s, w0)
-                            a5_1 = a5_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 384])
-                            a6_0 = a6_0.addingProduct(s, w0)
-                            a6_1 = a6_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 448])
-                            a7_0 = a7_0.addingProduct(s, w0)
-                            a7_1 = a7_1.addingProduct(s, w1)
-                        }
-                    }
+func winograd4x4_3x3_c16to32_64x64_relu(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ u: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ tileStart: Int, _ tileEnd: Int, _ obStart: Int, _ obEnd: Int, _ scratch: UnsafeMutablePointer<Float>) {
+    let v = scratch, m = scratch + 147456
+    var t0 = tileStart
+    while t0 < tileEnd {
+        let n = min(256, tileEnd - t0)
+        winograd4x4_input(x, v, t0, n, cin: 16, rowStride: 1056, tilesWide: 16, vStride: 4096)
+        winograd4x4_gemm_8x32(v, u, m, n, obStart, obEnd, cin: 16, cout: 32, vStride: 4096, mStride: 8192)
+        winograd4x4_output_relu(m, y + 2144, b, t0, n, obStart * 32, obEnd * 32, cout: 32, mStride: 8192, tilesWide: 16, rowStride: 2112, height: 64, width: 64)
+        t0 += n
+    }
+}
+
+/// 3×3 s1 same, 32→32, no bias on 64×64 as Winograd F(4×4, 3×3): 16×16 tiles, blocks of ≤ 256, ReLU, max-pool 2×2.
+/// U: [36][1 blocks][32][32]; scratch: V [36][256][32], M [36][256][32].
+@inline(never)
+func winograd4x4_3x3_c32to32_64x64_relu_maxpool2(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ u: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ tileStart: Int, _ tileEnd: Int, _ obStart: Int, _ obEnd: Int, _ scratch: UnsafeMutablePointer<Float>) {
+    let v = scratch, m = scratch + 294912
+    var t0 = tileStart
+    while t0 < tileEnd {
+        let n = min(256, tileEnd - t0)
+        winograd4x4_input(x, v, t0, n, cin: 32, rowStride: 2112, tilesWide: 16, vStride: 8192)
+        winograd4x4_gemm_8x32(v, u, m, n, obStart, obEnd, cin: 32, cout: 32, vStride: 8192, mStride: 8192)
+        winograd4x4_output_relu_maxpool2(m, y + 1120, b, t0, n, obStart * 32, obEnd * 32, cout: 32, mStride: 8192, tilesWide: 16, rowStride: 1088, height: 32, width: 32)
+        t0 += n
+    }
+}
+
+/// 3×3 s1 same, 32→64, no bias on 32×32 as Winograd F(4×4, 3×3): 8×8 tiles, blocks of ≤ 64, ReLU.
+/// U: [36][2 blocks][32][32]; scratch: V [36][64][32], M [36][64][64].
+@inline(never)
+func winograd4x4_3x3_c32to64_32x32_relu(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ u: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ tileStart: Int, _ tileEnd: Int, _ obStart: Int, _ obEnd: Int, _ scratch: UnsafeMutablePointer<Float>) {
+    let v = scratch, m = scratch + 73728
+    var t0 = tileStart
+    while t0 < tileEnd {
+        let n = min(64, tileEnd - t0)
+        winograd4x4_input(x, v, t0, n, cin: 32, rowStride: 1088, tilesWide: 8, vStride: 2048)
+        winograd4x4_gemm_8x32(v, u, m, n, obStart, obEnd, cin: 32, cout: 64, vStride: 2048, mStride: 4096)
+        winograd4x4_output_relu(m, y + 2240, b, t0, n, obStart * 32, obEnd * 32, cout: 64, mStride: 4096, tilesWide: 8, rowStride: 2176, height: 32, width: 32)
+        t0 += n
+    }
+}
+
+/// 3×3 s1 same, 64→64, no bias on 32×32 as Winograd F(4×4, 3×3): 8×8 tiles, blocks of ≤ 64, ReLU.
+/// U: [36][2 blocks][64][32]; scratch: V [36][64][64], M [36][64][64].
+@inline(never)
+func winograd4x4_3x3_c64to64_32x32_relu(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ u: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ tileStart: Int, _ tileEnd: Int, _ obStart: Int, _ obEnd: Int, _ scratch: UnsafeMutablePointer<Float>) {
+    let v = scratch, m = scratch + 147456
+    var t0 = tileStart
+    while t0 < tileEnd {
+        let n = min(64, tileEnd - t0)
+        winograd4x4_input(x, v, t0, n, cin: 64, rowStride: 2176, tilesWide: 8, vStride: 4096)
+        winograd4x4_gemm_8x32(v, u, m, n, obStart, obEnd, cin: 64, cout: 64, vStride: 4096, mStride: 4096)
+        winograd4x4_output_relu(m, y + 2240, b, t0, n, obStart * 32, obEnd * 32, cout: 64, mStride: 4096, tilesWide: 8, rowStride: 2176, height: 32, width: 32)
+        t0 += n
+    }
+}
+
+/// 3×3 s1 same, 64→64, no bias on 32×32 as Winograd F(4×4, 3×3): 8×8 tiles, blocks of ≤ 64, ReLU, max-pool 2×2.
+/// U: [36][2 blocks][64][32]; scratch: V [36][64][64], M [36][64][64].
+@inline(never)
+func winograd4x4_3x3_c64to64_32x32_relu_maxpool2(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ u: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ tileStart: Int, _ tileEnd: Int, _ obStart: Int, _ obEnd: Int, _ scratch: UnsafeMutablePointer<Float>) {
+    let v = scratch, m = scratch + 147456
+    var t0 = tileStart
+    while t0 < tileEnd {
+        let n = min(64, tileEnd - t0)
+        winograd4x4_input(x, v, t0, n, cin: 64, rowStride: 2176, tilesWide: 8, vStride: 4096)
+        winograd4x4_gemm_8x32(v, u, m, n, obStart, obEnd, cin: 64, cout: 64, vStride: 4096, mStride: 4096)
+        winograd4x4_output_relu_maxpool2(m, y + 1216, b, t0, n, obStart * 32, obEnd * 32, cout: 64, mStride: 4096, tilesWide: 8, rowStride: 1152, height: 16, width: 16)
+        t0 += n
+    }
+}
+
+/// 3×3 s1 same, 64→128, no bias on 16×16 as Winograd F(4×4, 3×3): 4×4 tiles, blocks of ≤ 16, ReLU.
+/// U: [36][4 blocks][64][32]; scratch: V [36][16][64], M [36][16][128].
+@inline(never)
+func winograd4x4_3x3_c64to128_16x16_relu(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ u: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ tileStart: Int, _ tileEnd: Int, _ obStart: Int, _ obEnd: Int, _ scratch: UnsafeMutablePointer<Float>) {
+    let v = scratch, m = scratch + 36864
+    var t0 = tileStart
+    while t0 < tileEnd {
+        let n = min(16, tileEnd - t0)
+        winograd4x4_input(x, v, t0, n, cin: 64, rowStride: 1152, tilesWide: 4, vStride: 1024)
+        winograd4x4_gemm_8x32(v, u, m, n, obStart, obEnd, cin: 64, cout: 128, vStride: 1024, mStride: 2048)
+        winograd4x4_output_relu(m, y + 2432, b, t0, n, obStart * 32, obEnd * 32, cout: 128, mStride: 2048, tilesWide: 4, rowStride: 2304, height: 16, width: 16)
+        t0 += n
+    }
+}
+
+/// 3×3 s1 same, 128→128, no bias on 16×16 as Winograd F(4×4, 3×3): 4×4 tiles, blocks of ≤ 16, ReLU.
+/// U: [36][4 blocks][128][32]; scratch: V [36][16][128], M [36][16][128].
+@inline(never)
+func winograd4x4_3x3_c128to128_16x16_relu(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ u: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ tileStart: Int, _ tileEnd: Int, _ obStart: Int, _ obEnd: Int, _ scratch: UnsafeMutablePointer<Float>) {
+    let v = scratch, m = scratch + 73728
+    var t0 = tileStart
+    while t0 < tileEnd {
+        let n = min(16, tileEnd - t0)
+        winograd4x4_input(x, v, t0, n, cin: 128, rowStride: 2304, tilesWide: 4, vStride: 2048)
+        winograd4x4_gemm_8x32(v, u, m, n, obStart, obEnd, cin: 128, cout: 128, vStride: 2048, mStride: 2048)
+        winograd4x4_output_relu(m, y + 2432, b, t0, n, obStart * 32, obEnd * 32, cout: 128, mStride: 2048, tilesWide: 4, rowStride: 2304, height: 16, width: 16)
+        t0 += n
+    }
+}
+
+/// 3×3 s1 same, 128→128, no bias on 16×16 as Winograd F(4×4, 3×3): 4×4 tiles, blocks of ≤ 16, ReLU, max-pool 2×2.
+/// U: [36][4 blocks][128][32]; scratch: V [36][16][128], M [36][16][128].
+@inline(never)
+func winograd4x4_3x3_c128to128_16x16_relu_maxpool2(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ u: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ tileStart: Int, _ tileEnd: Int, _ obStart: Int, _ obEnd: Int, _ scratch: UnsafeMutablePointer<Float>) {
+    let v = scratch, m = scratch + 73728
+    var t0 = tileStart
+    while t0 < tileEnd {
+        let n = min(16, tileEnd - t0)
+        winograd4x4_input(x, v, t0, n, cin: 128, rowStride: 2304, tilesWide: 4, vStride: 2048)
+        winograd4x4_gemm_8x32(v, u, m, n, obStart, obEnd, cin: 128, cout: 128, vStride: 2048, mStride: 2048)
+        winograd4x4_output_relu_maxpool2(m, y + 1408, b, t0, n, obStart * 32, obEnd * 32, cout: 128, mStride: 2048, tilesWide: 4, rowStride: 1280, height: 8, width: 8)
+        t0 += n
+    }
+}
+
+/// M[ξ] = V[ξ] · U[ξ] for the 36 ξ on a 6 tiles × 32 channels register tile,
+/// output blocks outermost (U[ξ][block] stays in cache while the tiles stream past).
+@inline(never)
+func winograd4x4_gemm_6x32(_ v: UnsafePointer<Float>, _ u: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>, _ n: Int, _ obStart: Int, _ obEnd: Int, cin: Int, cout: Int, vStride: Int, mStride: Int) {
+    for xi in 0..<36 {
+        let vx = v + xi * vStride, mx = m + xi * mStride, ux = u + xi * cout * cin
+        for ob in obStart..<obEnd {
+            let uo = ux + ob * cin * 32
+            var t = 0
+            while t < n {
+                let vp = vx + t * cin
+                var a0_0 = SIMD16<Float>()
+                var a0_1 = SIMD16<Float>()
+                var a1_0 = SIMD16<Float>()
+                var a1_1 = SIMD16<Float>()
+                var a2_0 = SIMD16<Float>()
+                var a2_1 = SIMD16<Float>()
+                var a3_0 = SIMD16<Float>()
+                var a3_1 = SIMD16<Float>()
+                var a4_0 = SIMD16<Float>()
+                var a4_1 = SIMD16<Float>()
+                var a5_0 = SIMD16<Float>()
+                var a5_1 = SIMD16<Float>()
+                let vp1 = vp + 1 * cin
+                let vp2 = vp + 2 * cin
+                let vp3 = vp + 3 * cin
+                let vp4 = vp + 4 * cin
+                let vp5 = vp + 5 * cin
+                for c in 0..<cin {
+                    let w0 = UnsafeRawPointer(uo + c * 32 + 0).load(as: SIMD16<Float>.self)
+                    let w1 = UnsafeRawPointer(uo + c * 32 + 16).load(as: SIMD16<Float>.self)
+                    var s = SIMD16<Float>(repeating: vp[c])
+                    a0_0 = a0_0.addingProduct(s, w0)
+                    a0_1 = a0_1.addingProduct(s, w1)
+                    s = SIMD16<Float>(repeating: vp1[c])
+                    a1_0 = a1_0.addingProduct(s, w0)
+                    a1_1 = a1_1.addingProduct(s, w1)
+                    s = SIMD16<Float>(repeating: vp2[c])
+                    a2_0 = a2_0.addingProduct(s, w0)
+                    a2_1 = a2_1.addingProduct(s, w1)
+                    s = SIMD16<Float>(repeating: vp3[c])
+                    a3_0 = a3_0.addingProduct(s, w0)
+                    a3_1 = a3_1.addingProduct(s, w1)
+                    s = SIMD16<Float>(repeating: vp4[c])
+                    a4_0 = a4_0.addingProduct(s, w0)
+                    a4_1 = a4_1.addingProduct(s, w1)
+                    s = SIMD16<Float>(repeating: vp5[c])
+                    a5_0 = a5_0.addingProduct(s, w0)
+                    a5_1 = a5_1.addingProduct(s, w1)
                 }
-                let yp = y + 2240 + (r) * 2176 + (x0) * 64 + ob * 32
-                let c0_0 = a0_0
-                let r0_0 = c0_0.replacing(with: 0, where: c0_0 .< 0)
-                UnsafeMutableRawPointer(yp + 0).storeBytes(of: r0_0, as: SIMD16<Float>.self)
-                let c0_1 = a0_1
-                let r0_1 = c0_1.replacing(with: 0, where: c0_1 .< 0)
-                UnsafeMutableRawPointer(yp + 16).storeBytes(of: r0_1, as: SIMD16<Float>.self)
-                let c1_0 = a1_0
-                let r1_0 = c1_0.replacing(with: 0, where: c1_0 .< 0)
-                UnsafeMutableRawPointer(yp + 64).storeBytes(of: r1_0, as: SIMD16<Float>.self)
-                let c1_1 = a1_1
-                let r1_1 = c1_1.replacing(with: 0, where: c1_1 .< 0)
-                UnsafeMutableRawPointer(yp + 80).storeBytes(of: r1_1, as: SIMD16<Float>.self)
-                let c2_0 = a2_0
-                let r2_0 = c2_0.replacing(with: 0, where: c2_0 .< 0)
-                UnsafeMutableRawPointer(yp + 128).storeBytes(of: r2_0, as: SIMD16<Float>.self)
-                let c2_1 = a2_1
-                let r2_1 = c2_1.replacing(with: 0, where: c2_1 .< 0)
-                UnsafeMutableRawPointer(yp + 144).storeBytes(of: r2_1, as: SIMD16<Float>.self)
-                let c3_0 = a3_0
-                let r3_0 = c3_0.replacing(with: 0, where: c3_0 .< 0)
-                UnsafeMutableRawPointer(yp + 192).storeBytes(of: r3_0, as: SIMD16<Float>.self)
-                let c3_1 = a3_1
-                let r3_1 = c3_1.replacing(with: 0, where: c3_1 .< 0)
-                UnsafeMutableRawPointer(yp + 208).storeBytes(of: r3_1, as: SIMD16<Float>.self)
-                let c4_0 = a4_0
-                let r4_0 = c4_0.replacing(with: 0, where: c4_0 .< 0)
-                UnsafeMutableRawPointer(yp + 256).storeBytes(of: r4_0, as: SIMD16<Float>.self)
-                let c4_1 = a4_1
-                let r4_1 = c4_1.replacing(with: 0, where: c4_1 .< 0)
-                UnsafeMutableRawPointer(yp + 272).storeBytes(of: r4_1, as: SIMD16<Float>.self)
-                let c5_0 = a5_0
-                let r5_0 = c5_0.replacing(with: 0, where: c5_0 .< 0)
-                UnsafeMutableRawPointer(yp + 320).storeBytes(of: r5_0, as: SIMD16<Float>.self)
-                let c5_1 = a5_1
-                let r5_1 = c5_1.replacing(with: 0, where: c5_1 .< 0)
-                UnsafeMutableRawPointer(yp + 336).storeBytes(of: r5_1, as: SIMD16<Float>.self)
-                let c6_0 = a6_0
-                let r6_0 = c6_0.replacing(with: 0, where: c6_0 .< 0)
-                UnsafeMutableRawPointer(yp + 384).storeBytes(of: r6_0, as: SIMD16<Float>.self)
-                let c6_1 = a6_1
-                let r6_1 = c6_1.replacing(with: 0, where: c6_1 .< 0)
-                UnsafeMutableRawPointer(yp + 400).storeBytes(of: r6_1, as: SIMD16<Float>.self)
-                let c7_0 = a7_0
-                let r7_0 = c7_0.replacing(with: 0, where: c7_0 .< 0)
-                UnsafeMutableRawPointer(yp + 448).storeBytes(of: r7_0, as: SIMD16<Float>.self)
-                let c7_1 = a7_1
-                let r7_1 = c7_1.replacing(with: 0, where: c7_1 .< 0)
-                UnsafeMutableRawPointer(yp + 464).storeBytes(of: r7_1, as: SIMD16<Float>.self)
-                if x0 + 8 >= 32 { break }
-                xb += 8
+                let mp = mx + t * cout + ob * 32
+                UnsafeMutableRawPointer(mp + 0 * cout + 0).storeBytes(of: a0_0, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 0 * cout + 16).storeBytes(of: a0_1, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 1 * cout + 0).storeBytes(of: a1_0, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 1 * cout + 16).storeBytes(of: a1_1, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 2 * cout + 0).storeBytes(of: a2_0, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 2 * cout + 16).storeBytes(of: a2_1, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 3 * cout + 0).storeBytes(of: a3_0, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 3 * cout + 16).storeBytes(of: a3_1, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 4 * cout + 0).storeBytes(of: a4_0, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 4 * cout + 16).storeBytes(of: a4_1, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 5 * cout + 0).storeBytes(of: a5_0, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(mp + 5 * cout + 16).storeBytes(of: a5_1, as: SIMD16<Float>.self)
+                t += 6
             }
         }
     }
 }
 
-/// 3×3 s1 same, 64→64, no bias on 32×32, output 32×32×64, ReLU, max-pool 2×2 → 16×16.
-/// Tile: 8 pixels × 32 channels; weights [2 blocks][3][3][64][32].
+/// 3×3 s1 same, 128→128, no bias on 8×8 as Winograd F(4×4, 3×3): 2×2 tiles, blocks of ≤ 6, ReLU.
+/// U: [36][4 blocks][128][32]; scratch: V [36][6][128], M [36][6][128].
 @inline(never)
-func conv3x3_s1p1_c64to64_32x32_relu_maxpool2(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ rowStart: Int, _ rowEnd: Int) {
-    for r in rowStart..<rowEnd {
-        for ob in 0..<2 {
-            let wb = w + ob * 18432
-            let bias0 = UnsafeRawPointer(b + ob * 32 + 0).load(as: SIMD16<Float>.self)
-            let bias1 = UnsafeRawPointer(b + ob * 32 + 16).load(as: SIMD16<Float>.self)
-            var xb = 0
-            while true {
-                let x0 = min(xb, 24)
-                var a0_0 = bias0
-                var a0_1 = bias1
-                var a1_0 = bias0
-                var a1_1 = bias1
-                var a2_0 = bias0
-                var a2_1 = bias1
-                var a3_0 = bias0
-                var a3_1 = bias1
-                var a4_0 = bias0
-                var a4_1 = bias1
-                var a5_0 = bias0
-                var a5_1 = bias1
-                var a6_0 = bias0
-                var a6_1 = bias1
-                var a7_0 = bias0
-                var a7_1 = bias1
-                for i in 0..<3 {
-                    for j in 0..<3 {
-                        let xp = x + ((2 * r) * 1 + i) * 2176 + (x0 * 1 + j) * 64
-                        let wp = wb + (i * 3 + j) * 2048
-                        for c in 0..<64 {
-                            let w0 = UnsafeRawPointer(wp + c * 32 + 0).load(as: SIMD16<Float>.self)
-                            let w1 = UnsafeRawPointer(wp + c * 32 + 16).load(as: SIMD16<Float>.self)
-                            var s = SIMD16<Float>(repeating: xp[c + 0])
-                            a0_0 = a0_0.addingProduct(s, w0)
-                            a0_1 = a0_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 64])
-                            a1_0 = a1_0.addingProduct(s, w0)
-                            a1_1 = a1_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 128])
-                            a2_0 = a2_0.addingProduct(s, w0)
-                            a2_1 = a2_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 192])
-                            a3_0 = a3_0.addingProduct(s, w0)
-                            a3_1 = a3_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 256])
-                            a4_0 = a4_0.addingProduct(s, w0)
-                            a4_1 = a4_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 320])
-                            a5_0 = a5_0.addingProduct(s, w0)
-                            a5_1 = a5_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 384])
-                            a6_0 = a6_0.addingProduct(s, w0)
-                            a6_1 = a6_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 448])
-                            a7_0 = a7_0.addingProduct(s, w0)
-                            a7_1 = a7_1.addingProduct(s, w1)
-                        }
-                    }
-                }
-                let yp = y + 1216 + (r) * 1152 + (x0 / 2) * 64 + ob * 32
-                let c0_0 = a0_0.replacing(with: a1_0, where: a0_0 .< a1_0)
-                let r0_0 = c0_0
-                UnsafeMutableRawPointer(yp + 0).storeBytes(of: r0_0, as: SIMD16<Float>.self)
-                let c0_1 = a0_1.replacing(with: a1_1, where: a0_1 .< a1_1)
-                let r0_1 = c0_1
-                UnsafeMutableRawPointer(yp + 16).storeBytes(of: r0_1, as: SIMD16<Float>.self)
-                let c1_0 = a2_0.replacing(with: a3_0, where: a2_0 .< a3_0)
-                let r1_0 = c1_0
-                UnsafeMutableRawPointer(yp + 64).storeBytes(of: r1_0, as: SIMD16<Float>.self)
-                let c1_1 = a2_1.replacing(with: a3_1, where: a2_1 .< a3_1)
-                let r1_1 = c1_1
-                UnsafeMutableRawPointer(yp + 80).storeBytes(of: r1_1, as: SIMD16<Float>.self)
-                let c2_0 = a4_0.replacing(with: a5_0, where: a4_0 .< a5_0)
-                let r2_0 = c2_0
-                UnsafeMutableRawPointer(yp + 128).storeBytes(of: r2_0, as: SIMD16<Float>.self)
-                let c2_1 = a4_1.replacing(with: a5_1, where: a4_1 .< a5_1)
-                let r2_1 = c2_1
-                UnsafeMutableRawPointer(yp + 144).storeBytes(of: r2_1, as: SIMD16<Float>.self)
-                let c3_0 = a6_0.replacing(with: a7_0, where: a6_0 .< a7_0)
-                let r3_0 = c3_0
-                UnsafeMutableRawPointer(yp + 192).storeBytes(of: r3_0, as: SIMD16<Float>.self)
-                let c3_1 = a6_1.replacing(with: a7_1, where: a6_1 .< a7_1)
-                let r3_1 = c3_1
-                UnsafeMutableRawPointer(yp + 208).storeBytes(of: r3_1, as: SIMD16<Float>.self)
-                do {
-                    var a0_0 = bias0
-                    var a0_1 = bias1
-                    var a1_0 = bias0
-                    var a1_1 = bias1
-                    var a2_0 = bias0
-                    var a2_1 = bias1
-                    var a3_0 = bias0
-                    var a3_1 = bias1
-                    var a4_0 = bias0
-                    var a4_1 = bias1
-                    var a5_0 = bias0
-                    var a5_1 = bias1
-                    var a6_0 = bias0
-                    var a6_1 = bias1
-                    var a7_0 = bias0
-                    var a7_1 = bias1
-                    for i in 0..<3 {
-                        for j in 0..<3 {
-                            let xp = x + ((2 * r + 1) * 1 + i) * 2176 + (x0 * 1 + j) * 64
-                            let wp = wb + (i * 3 + j) * 2048
-                            for c in 0..<64 {
-                                let w0 = UnsafeRawPointer(wp + c * 32 + 0).load(as: SIMD16<Float>.self)
-                                let w1 = UnsafeRawPointer(wp + c * 32 + 16).load(as: SIMD16<Float>.self)
-                                var s = SIMD16<Float>(repeating: xp[c + 0])
-                                a0_0 = a0_0.addingProduct(s, w0)
-                                a0_1 = a0_1.addingProduct(s, w1)
-                                s = SIMD16<Float>(repeating: xp[c + 64])
-                                a1_0 = a1_0.addingProduct(s, w0)
-                                a1_1 = a1_1.addingProduct(s, w1)
-                                s = SIMD16<Float>(repeating: xp[c + 128])
-                                a2_0 = a2_0.addingProduct(s, w0)
-                                a2_1 = a2_1.addingProduct(s, w1)
-                                s = SIMD16<Float>(repeating: xp[c + 192])
-                                a3_0 = a3_0.addingProduct(s, w0)
-                                a3_1 = a3_1.addingProduct(s, w1)
-                                s = SIMD16<Float>(repeating: xp[c + 256])
-                                a4_0 = a4_0.addingProduct(s, w0)
-                                a4_1 = a4_1.addingProduct(s, w1)
-                                s = SIMD16<Float>(repeating: xp[c + 320])
-                                a5_0 = a5_0.addingProduct(s, w0)
-                                a5_1 = a5_1.addingProduct(s, w1)
-                                s = SIMD16<Float>(repeating: xp[c + 384])
-                                a6_0 = a6_0.addingProduct(s, w0)
-                                a6_1 = a6_1.addingProduct(s, w1)
-                                s = SIMD16<Float>(repeating: xp[c + 448])
-                                a7_0 = a7_0.addingProduct(s, w0)
-                                a7_1 = a7_1.addingProduct(s, w1)
-                            }
-                        }
-                    }
-                    let yp = y + 1216 + (r) * 1152 + (x0 / 2) * 64 + ob * 32
-                    let c0_0 = a0_0.replacing(with: a1_0, where: a0_0 .< a1_0)
-                    let o0_0 = UnsafeRawPointer(yp + 0).loadUnaligned(as: SIMD16<Float>.self)
-                    let m0_0 = c0_0.replacing(with: o0_0, where: c0_0 .< o0_0)
-                    let r0_0 = m0_0.replacing(with: 0, where: m0_0 .< 0)
-                    UnsafeMutableRawPointer(yp + 0).storeBytes(of: r0_0, as: SIMD16<Float>.self)
-                    let c0_1 = a0_1.replacing(with: a1_1, where: a0_1 .< a1_1)
-                    let o0_1 = UnsafeRawPointer(yp + 16).loadUnaligned(as: SIMD16<Float>.self)
-                    let m0_1 = c0_1.replacing(with: o0_1, where: c0_1 .< o0_1)
-                    let r0_1 = m0_1.replacing(with: 0, where: m0_1 .< 0)
-                    UnsafeMutableRawPointer(yp + 16).storeBytes(of: r0_1, as: SIMD16<Float>.self)
-                    let c1_0 = a2_0.replacing(with: a3_0, where: a2_0 .< a3_0)
-                    let o1_0 = UnsafeRawPointer(yp + 64).loadUnaligned(as: SIMD16<Float>.self)
-                    let m1_0 = c1_0.replacing(with: o1_0, where: c1_0 .< o1_0)
-                    let r1_0 = m1_0.replacing(with: 0, where: m1_0 .< 0)
-                    UnsafeMutableRawPointer(yp + 64).storeBytes(of: r1_0, as: SIMD16<Float>.self)
-                    let c1_1 = a2_1.replacing(with: a3_1, where: a2_1 .< a3_1)
-                    let o1_1 = UnsafeRawPointer(yp + 80).loadUnaligned(as: SIMD16<Float>.self)
-                    let m1_1 = c1_1.replacing(with: o1_1, where: c1_1 .< o1_1)
-                    let r1_1 = m1_1.replacing(with: 0, where: m1_1 .< 0)
-                    UnsafeMutableRawPointer(yp + 80).storeBytes(of: r1_1, as: SIMD16<Float>.self)
-                    let c2_0 = a4_0.replacing(with: a5_0, where: a4_0 .< a5_0)
-                    let o2_0 = UnsafeRawPointer(yp + 128).loadUnaligned(as: SIMD16<Float>.self)
-                    let m2_0 = c2_0.replacing(with: o2_0, where: c2_0 .< o2_0)
-                    let r2_0 = m2_0.replacing(with: 0, where: m2_0 .< 0)
-                    UnsafeMutableRawPointer(yp + 128).storeBytes(of: r2_0, as: SIMD16<Float>.self)
-                    let c2_1 = a4_1.replacing(with: a5_1, where: a4_1 .< a5_1)
-                    let o2_1 = UnsafeRawPointer(yp + 144).loadUnaligned(as: SIMD16<Float>.self)
-                    let m2_1 = c2_1.replacing(with: o2_1, where: c2_1 .< o2_1)
-                    let r2_1 = m2_1.replacing(with: 0, where: m2_1 .< 0)
-                    UnsafeMutableRawPointer(yp + 144).storeBytes(of: r2_1, as: SIMD16<Float>.self)
-                    let c3_0 = a6_0.replacing(with: a7_0, where: a6_0 .< a7_0)
-                    let o3_0 = UnsafeRawPointer(yp + 192).loadUnaligned(as: SIMD16<Float>.self)
-                    let m3_0 = c3_0.replacing(with: o3_0, where: c3_0 .< o3_0)
-                    let r3_0 = m3_0.replacing(with: 0, where: m3_0 .< 0)
-                    UnsafeMutableRawPointer(yp + 192).storeBytes(of: r3_0, as: SIMD16<Float>.self)
-                    let c3_1 = a6_1.replacing(with: a7_1, where: a6_1 .< a7_1)
-                    let o3_1 = UnsafeRawPointer(yp + 208).loadUnaligned(as: SIMD16<Float>.self)
-                    let m3_1 = c3_1.replacing(with: o3_1, where: c3_1 .< o3_1)
-                    let r3_1 = m3_1.replacing(with: 0, where: m3_1 .< 0)
-                    UnsafeMutableRawPointer(yp + 208).storeBytes(of: r3_1, as: SIMD16<Float>.self)
-                }
-                if x0 + 8 >= 32 { break }
-                xb += 8
-            }
-        }
+func winograd4x4_3x3_c128to128_8x8_relu(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ u: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ tileStart: Int, _ tileEnd: Int, _ obStart: Int, _ obEnd: Int, _ scratch: UnsafeMutablePointer<Float>) {
+    let v = scratch, m = scratch + 27648
+    var t0 = tileStart
+    while t0 < tileEnd {
+        let n = min(6, tileEnd - t0)
+        winograd4x4_input(x, v, t0, n, cin: 128, rowStride: 1280, tilesWide: 2, vStride: 768)
+        winograd4x4_gemm_6x32(v, u, m, n, obStart, obEnd, cin: 128, cout: 128, vStride: 768, mStride: 768)
+        winograd4x4_output_relu(m, y + 1408, b, t0, n, obStart * 32, obEnd * 32, cout: 128, mStride: 768, tilesWide: 2, rowStride: 1280, height: 8, width: 8)
+        t0 += n
     }
 }
 
-/// 3×3 s1 same, 64→128, no bias on 16×16, output 16×16×128, ReLU.
-/// Tile: 8 pixels × 32 channels; weights [4 blocks][3][3][64][32].
+/// 3×3 s1 same, 128→128, no bias on 8×8 as Winograd F(4×4, 3×3): 2×2 tiles, blocks of ≤ 6, ReLU, max-pool 2×2.
+/// U: [36][4 blocks][128][32]; scratch: V [36][6][128], M [36][6][128].
 @inline(never)
-func conv3x3_s1p1_c64to128_16x16_relu(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ rowStart: Int, _ rowEnd: Int) {
-    for r in rowStart..<rowEnd {
-        for ob in 0..<4 {
-            let wb = w + ob * 18432
-            let bias0 = UnsafeRawPointer(b + ob * 32 + 0).load(as: SIMD16<Float>.self)
-            let bias1 = UnsafeRawPointer(b + ob * 32 + 16).load(as: SIMD16<Float>.self)
-            var xb = 0
-            while true {
-                let x0 = min(xb, 8)
-                var a0_0 = bias0
-                var a0_1 = bias1
-                var a1_0 = bias0
-                var a1_1 = bias1
-                var a2_0 = bias0
-                var a2_1 = bias1
-                var a3_0 = bias0
-                var a3_1 = bias1
-                var a4_0 = bias0
-                var a4_1 = bias1
-                var a5_0 = bias0
-                var a5_1 = bias1
-                var a6_0 = bias0
-                var a6_1 = bias1
-                var a7_0 = bias0
-                var a7_1 = bias1
-                for i in 0..<3 {
-                    for j in 0..<3 {
-                        let xp = x + ((r) * 1 + i) * 1152 + (x0 * 1 + j) * 64
-                        let wp = wb + (i * 3 + j) * 2048
-                        for c in 0..<64 {
-                            let w0 = UnsafeRawPointer(wp + c * 32 + 0).load(as: SIMD16<Float>.self)
-                            let w1 = UnsafeRawPointer(wp + c * 32 + 16).load(as: SIMD16<Float>.self)
-                            var s = SIMD16<Float>(repeating: xp[c + 0])
-                            a0_0 = a0_0.addingProduct(s, w0)
-                            a0_1 = a0_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 64])
-                            a1_0 = a1_0.addingProduct(s, w0)
-                            a1_1 = a1_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 128])
-                            a2_0 = a2_0.addingProduct(s, w0)
-                            a2_1 = a2_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 192])
-                            a3_0 = a3_0.addingProduct(s, w0)
-                            a3_1 = a3_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 256])
-                            a4_0 = a4_0.addingProduct(s, w0)
-                            a4_1 = a4_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 320])
-                            a5_0 = a5_0.addingProduct(s, w0)
-                            a5_1 = a5_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 384])
-                            a6_0 = a6_0.addingProduct(s, w0)
-                            a6_1 = a6_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 448])
-                            a7_0 = a7_0.addingProduct(s, w0)
-                            a7_1 = a7_1.addingProduct(s, w1)
-                        }
-                    }
-                }
-                let yp = y + 2432 + (r) * 2304 + (x0) * 128 + ob * 32
-                let c0_0 = a0_0
-                let r0_0 = c0_0.replacing(with: 0, where: c0_0 .< 0)
-                UnsafeMutableRawPointer(yp + 0).storeBytes(of: r0_0, as: SIMD16<Float>.self)
-                let c0_1 = a0_1
-                let r0_1 = c0_1.replacing(with: 0, where: c0_1 .< 0)
-                UnsafeMutableRawPointer(yp + 16).storeBytes(of: r0_1, as: SIMD16<Float>.self)
-                let c1_0 = a1_0
-                let r1_0 = c1_0.replacing(with: 0, where: c1_0 .< 0)
-                UnsafeMutableRawPointer(yp + 128).storeBytes(of: r1_0, as: SIMD16<Float>.self)
-                let c1_1 = a1_1
-                let r1_1 = c1_1.replacing(with: 0, where: c1_1 .< 0)
-                UnsafeMutableRawPointer(yp + 144).storeBytes(of: r1_1, as: SIMD16<Float>.self)
-                let c2_0 = a2_0
-                let r2_0 = c2_0.replacing(with: 0, where: c2_0 .< 0)
-                UnsafeMutableRawPointer(yp + 256).storeBytes(of: r2_0, as: SIMD16<Float>.self)
-                let c2_1 = a2_1
-                let r2_1 = c2_1.replacing(with: 0, where: c2_1 .< 0)
-                UnsafeMutableRawPointer(yp + 272).storeBytes(of: r2_1, as: SIMD16<Float>.self)
-                let c3_0 = a3_0
-                let r3_0 = c3_0.replacing(with: 0, where: c3_0 .< 0)
-                UnsafeMutableRawPointer(yp + 384).storeBytes(of: r3_0, as: SIMD16<Float>.self)
-                let c3_1 = a3_1
-                let r3_1 = c3_1.replacing(with: 0, where: c3_1 .< 0)
-                UnsafeMutableRawPointer(yp + 400).storeBytes(of: r3_1, as: SIMD16<Float>.self)
-                let c4_0 = a4_0
-                let r4_0 = c4_0.replacing(with: 0, where: c4_0 .< 0)
-                UnsafeMutableRawPointer(yp + 512).storeBytes(of: r4_0, as: SIMD16<Float>.self)
-                let c4_1 = a4_1
-                let r4_1 = c4_1.replacing(with: 0, where: c4_1 .< 0)
-                UnsafeMutableRawPointer(yp + 528).storeBytes(of: r4_1, as: SIMD16<Float>.self)
-                let c5_0 = a5_0
-                let r5_0 = c5_0.replacing(with: 0, where: c5_0 .< 0)
-                UnsafeMutableRawPointer(yp + 640).storeBytes(of: r5_0, as: SIMD16<Float>.self)
-                let c5_1 = a5_1
-                let r5_1 = c5_1.replacing(with: 0, where: c5_1 .< 0)
-                UnsafeMutableRawPointer(yp + 656).storeBytes(of: r5_1, as: SIMD16<Float>.self)
-                let c6_0 = a6_0
-                let r6_0 = c6_0.replacing(with: 0, where: c6_0 .< 0)
-                UnsafeMutableRawPointer(yp + 768).storeBytes(of: r6_0, as: SIMD16<Float>.self)
-                let c6_1 = a6_1
-                let r6_1 = c6_1.replacing(with: 0, where: c6_1 .< 0)
-                UnsafeMutableRawPointer(yp + 784).storeBytes(of: r6_1, as: SIMD16<Float>.self)
-                let c7_0 = a7_0
-                let r7_0 = c7_0.replacing(with: 0, where: c7_0 .< 0)
-                UnsafeMutableRawPointer(yp + 896).storeBytes(of: r7_0, as: SIMD16<Float>.self)
-                let c7_1 = a7_1
-                let r7_1 = c7_1.replacing(with: 0, where: c7_1 .< 0)
-                UnsafeMutableRawPointer(yp + 912).storeBytes(of: r7_1, as: SIMD16<Float>.self)
-                if x0 + 8 >= 16 { break }
-                xb += 8
-            }
-        }
-    }
-}
-
-/// 3×3 s1 same, 128→128, no bias on 16×16, output 16×16×128, ReLU.
-/// Tile: 8 pixels × 32 channels; weights [4 blocks][3][3][128][32].
-@inline(never)
-func conv3x3_s1p1_c128to128_16x16_relu(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ rowStart: Int, _ rowEnd: Int) {
-    for r in rowStart..<rowEnd {
-        for ob in 0..<4 {
-            let wb = w + ob * 36864
-            let bias0 = UnsafeRawPointer(b + ob * 32 + 0).load(as: SIMD16<Float>.self)
-            let bias1 = UnsafeRawPointer(b + ob * 32 + 16).load(as: SIMD16<Float>.self)
-            var xb = 0
-            while true {
-                let x0 = min(xb, 8)
-                var a0_0 = bias0
-                var a0_1 = bias1
-                var a1_0 = bias0
-                var a1_1 = bias1
-                var a2_0 = bias0
-                var a2_1 = bias1
-                var a3_0 = bias0
-                var a3_1 = bias1
-                var a4_0 = bias0
-                var a4_1 = bias1
-                var a5_0 = bias0
-                var a5_1 = bias1
-                var a6_0 = bias0
-                var a6_1 = bias1
-                var a7_0 = bias0
-                var a7_1 = bias1
-                for i in 0..<3 {
-                    for j in 0..<3 {
-                        let xp = x + ((r) * 1 + i) * 2304 + (x0 * 1 + j) * 128
-                        let wp = wb + (i * 3 + j) * 4096
-                        for c in 0..<128 {
-                            let w0 = UnsafeRawPointer(wp + c * 32 + 0).load(as: SIMD16<Float>.self)
-                            let w1 = UnsafeRawPointer(wp + c * 32 + 16).load(as: SIMD16<Float>.self)
-                            var s = SIMD16<Float>(repeating: xp[c + 0])
-                            a0_0 = a0_0.addingProduct(s, w0)
-                            a0_1 = a0_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 128])
-                            a1_0 = a1_0.addingProduct(s, w0)
-                            a1_1 = a1_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 256])
-                            a2_0 = a2_0.addingProduct(s, w0)
-                            a2_1 = a2_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 384])
-                            a3_0 = a3_0.addingProduct(s, w0)
-                            a3_1 = a3_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 512])
-                            a4_0 = a4_0.addingProduct(s, w0)
-                            a4_1 = a4_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 640])
-                            a5_0 = a5_0.addingProduct(s, w0)
-                            a5_1 = a5_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 768])
-                            a6_0 = a6_0.addingProduct(s, w0)
-                            a6_1 = a6_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 896])
-                            a7_0 = a7_0.addingProduct(s, w0)
-                            a7_1 = a7_1.addingProduct(s, w1)
-                        }
-                    }
-                }
-                let yp = y + 2432 + (r) * 2304 + (x0) * 128 + ob * 32
-                let c0_0 = a0_0
-                let r0_0 = c0_0.replacing(with: 0, where: c0_0 .< 0)
-                UnsafeMutableRawPointer(yp + 0).storeBytes(of: r0_0, as: SIMD16<Float>.self)
-                let c0_1 = a0_1
-                let r0_1 = c0_1.replacing(with: 0, where: c0_1 .< 0)
-                UnsafeMutableRawPointer(yp + 16).storeBytes(of: r0_1, as: SIMD16<Float>.self)
-                let c1_0 = a1_0
-                let r1_0 = c1_0.replacing(with: 0, where: c1_0 .< 0)
-                UnsafeMutableRawPointer(yp + 128).storeBytes(of: r1_0, as: SIMD16<Float>.self)
-                let c1_1 = a1_1
-                let r1_1 = c1_1.replacing(with: 0, where: c1_1 .< 0)
-                UnsafeMutableRawPointer(yp + 144).storeBytes(of: r1_1, as: SIMD16<Float>.self)
-                let c2_0 = a2_0
-                let r2_0 = c2_0.replacing(with: 0, where: c2_0 .< 0)
-                UnsafeMutableRawPointer(yp + 256).storeBytes(of: r2_0, as: SIMD16<Float>.self)
-                let c2_1 = a2_1
-                let r2_1 = c2_1.replacing(with: 0, where: c2_1 .< 0)
-                UnsafeMutableRawPointer(yp + 272).storeBytes(of: r2_1, as: SIMD16<Float>.self)
-                let c3_0 = a3_0
-                let r3_0 = c3_0.replacing(with: 0, where: c3_0 .< 0)
-                UnsafeMutableRawPointer(yp + 384).storeBytes(of: r3_0, as: SIMD16<Float>.self)
-                let c3_1 = a3_1
-                let r3_1 = c3_1.replacing(with: 0, where: c3_1 .< 0)
-                UnsafeMutableRawPointer(yp + 400).storeBytes(of: r3_1, as: SIMD16<Float>.self)
-                let c4_0 = a4_0
-                let r4_0 = c4_0.replacing(with: 0, where: c4_0 .< 0)
-                UnsafeMutableRawPointer(yp + 512).storeBytes(of: r4_0, as: SIMD16<Float>.self)
-                let c4_1 = a4_1
-                let r4_1 = c4_1.replacing(with: 0, where: c4_1 .< 0)
-                UnsafeMutableRawPointer(yp + 528).storeBytes(of: r4_1, as: SIMD16<Float>.self)
-                let c5_0 = a5_0
-                let r5_0 = c5_0.replacing(with: 0, where: c5_0 .< 0)
-                UnsafeMutableRawPointer(yp + 640).storeBytes(of: r5_0, as: SIMD16<Float>.self)
-                let c5_1 = a5_1
-                let r5_1 = c5_1.replacing(with: 0, where: c5_1 .< 0)
-                UnsafeMutableRawPointer(yp + 656).storeBytes(of: r5_1, as: SIMD16<Float>.self)
-                let c6_0 = a6_0
-                let r6_0 = c6_0.replacing(with: 0, where: c6_0 .< 0)
-                UnsafeMutableRawPointer(yp + 768).storeBytes(of: r6_0, as: SIMD16<Float>.self)
-                let c6_1 = a6_1
-                let r6_1 = c6_1.replacing(with: 0, where: c6_1 .< 0)
-                UnsafeMutableRawPointer(yp + 784).storeBytes(of: r6_1, as: SIMD16<Float>.self)
-                let c7_0 = a7_0
-                let r7_0 = c7_0.replacing(with: 0, where: c7_0 .< 0)
-                UnsafeMutableRawPointer(yp + 896).storeBytes(of: r7_0, as: SIMD16<Float>.self)
-                let c7_1 = a7_1
-                let r7_1 = c7_1.replacing(with: 0, where: c7_1 .< 0)
-                UnsafeMutableRawPointer(yp + 912).storeBytes(of: r7_1, as: SIMD16<Float>.self)
-                if x0 + 8 >= 16 { break }
-                xb += 8
-            }
-        }
-    }
-}
-
-/// 3×3 s1 same, 128→128, no bias on 16×16, output 16×16×128, ReLU, max-pool 2×2 → 8×8.
-/// Tile: 8 pixels × 32 channels; weights [4 blocks][3][3][128][32].
-@inline(never)
-func conv3x3_s1p1_c128to128_16x16_relu_maxpool2(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ rowStart: Int, _ rowEnd: Int) {
-    for r in rowStart..<rowEnd {
-        for ob in 0..<4 {
-            let wb = w + ob * 36864
-            let bias0 = UnsafeRawPointer(b + ob * 32 + 0).load(as: SIMD16<Float>.self)
-            let bias1 = UnsafeRawPointer(b + ob * 32 + 16).load(as: SIMD16<Float>.self)
-            var xb = 0
-            while true {
-                let x0 = min(xb, 8)
-                var a0_0 = bias0
-                var a0_1 = bias1
-                var a1_0 = bias0
-                var a1_1 = bias1
-                var a2_0 = bias0
-                var a2_1 = bias1
-                var a3_0 = bias0
-                var a3_1 = bias1
-                var a4_0 = bias0
-                var a4_1 = bias1
-                var a5_0 = bias0
-                var a5_1 = bias1
-                var a6_0 = bias0
-                var a6_1 = bias1
-                var a7_0 = bias0
-                var a7_1 = bias1
-                for i in 0..<3 {
-                    for j in 0..<3 {
-                        let xp = x + ((2 * r) * 1 + i) * 2304 + (x0 * 1 + j) * 128
-                        let wp = wb + (i * 3 + j) * 4096
-                        for c in 0..<128 {
-                            let w0 = UnsafeRawPointer(wp + c * 32 + 0).load(as: SIMD16<Float>.self)
-                            let w1 = UnsafeRawPointer(wp + c * 32 + 16).load(as: SIMD16<Float>.self)
-                            var s = SIMD16<Float>(repeating: xp[c + 0])
-                            a0_0 = a0_0.addingProduct(s, w0)
-                            a0_1 = a0_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 128])
-                            a1_0 = a1_0.addingProduct(s, w0)
-                            a1_1 = a1_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 256])
-                            a2_0 = a2_0.addingProduct(s, w0)
-                            a2_1 = a2_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 384])
-                            a3_0 = a3_0.addingProduct(s, w0)
-                            a3_1 = a3_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 512])
-                            a4_0 = a4_0.addingProduct(s, w0)
-                            a4_1 = a4_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 640])
-                            a5_0 = a5_0.addingProduct(s, w0)
-                            a5_1 = a5_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 768])
-                            a6_0 = a6_0.addingProduct(s, w0)
-                            a6_1 = a6_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 896])
-                            a7_0 = a7_0.addingProduct(s, w0)
-                            a7_1 = a7_1.addingProduct(s, w1)
-                        }
-                    }
-                }
-                let yp = y + 1408 + (r) * 1280 + (x0 / 2) * 128 + ob * 32
-                let c0_0 = a0_0.replacing(with: a1_0, where: a0_0 .< a1_0)
-                let r0_0 = c0_0
-                UnsafeMutableRawPointer(yp + 0).storeBytes(of: r0_0, as: SIMD16<Float>.self)
-                let c0_1 = a0_1.replacing(with: a1_1, where: a0_1 .< a1_1)
-                let r0_1 = c0_1
-                UnsafeMutableRawPointer(yp + 16).storeBytes(of: r0_1, as: SIMD16<Float>.self)
-                let c1_0 = a2_0.replacing(with: a3_0, where: a2_0 .< a3_0)
-                let r1_0 = c1_0
-                UnsafeMutableRawPointer(yp + 128).storeBytes(of: r1_0, as: SIMD16<Float>.self)
-                let c1_1 = a2_1.replacing(with: a3_1, where: a2_1 .< a3_1)
-                let r1_1 = c1_1
-                UnsafeMutableRawPointer(yp + 144).storeBytes(of: r1_1, as: SIMD16<Float>.self)
-                let c2_0 = a4_0.replacing(with: a5_0, where: a4_0 .< a5_0)
-                let r2_0 = c2_0
-                UnsafeMutableRawPointer(yp + 256).storeBytes(of: r2_0, as: SIMD16<Float>.self)
-                let c2_1 = a4_1.replacing(with: a5_1, where: a4_1 .< a5_1)
-                let r2_1 = c2_1
-                UnsafeMutableRawPointer(yp + 272).storeBytes(of: r2_1, as: SIMD16<Float>.self)
-                let c3_0 = a6_0.replacing(with: a7_0, where: a6_0 .< a7_0)
-                let r3_0 = c3_0
-                UnsafeMutableRawPointer(yp + 384).storeBytes(of: r3_0, as: SIMD16<Float>.self)
-                let c3_1 = a6_1.replacing(with: a7_1, where: a6_1 .< a7_1)
-                let r3_1 = c3_1
-                UnsafeMutableRawPointer(yp + 400).storeBytes(of: r3_1, as: SIMD16<Float>.self)
-                do {
-                    var a0_0 = bias0
-                    var a0_1 = bias1
-                    var a1_0 = bias0
-                    var a1_1 = bias1
-                    var a2_0 = bias0
-                    var a2_1 = bias1
-                    var a3_0 = bias0
-                    var a3_1 = bias1
-                    var a4_0 = bias0
-                    var a4_1 = bias1
-                    var a5_0 = bias0
-                    var a5_1 = bias1
-                    var a6_0 = bias0
-                    var a6_1 = bias1
-                    var a7_0 = bias0
-                    var a7_1 = bias1
-                    for i in 0..<3 {
-                        for j in 0..<3 {
-                            let xp = x + ((2 * r + 1) * 1 + i) * 2304 + (x0 * 1 + j) * 128
-                            let wp = wb + (i * 3 + j) * 4096
-                            for c in 0..<128 {
-                                let w0 = UnsafeRawPointer(wp + c * 32 + 0).load(as: SIMD16<Float>.self)
-                                let w1 = UnsafeRawPointer(wp + c * 32 + 16).load(as: SIMD16<Float>.self)
-                                var s = SIMD16<Float>(repeating: xp[c + 0])
-                                a0_0 = a0_0.addingProduct(s, w0)
-                                a0_1 = a0_1.addingProduct(s, w1)
-                                s = SIMD16<Float>(repeating: xp[c + 128])
-                                a1_0 = a1_0.addingProduct(s, w0)
-                                a1_1 = a1_1.addingProduct(s, w1)
-                                s = SIMD16<Float>(repeating: xp[c + 256])
-                                a2_0 = a2_0.addingProduct(s, w0)
-                                a2_1 = a2_1.addingProduct(s, w1)
-                                s = SIMD16<Float>(repeating: xp[c + 384])
-                                a3_0 = a3_0.addingProduct(s, w0)
-                                a3_1 = a3_1.addingProduct(s, w1)
-                                s = SIMD16<Float>(repeating: xp[c + 512])
-                                a4_0 = a4_0.addingProduct(s, w0)
-                                a4_1 = a4_1.addingProduct(s, w1)
-                                s = SIMD16<Float>(repeating: xp[c + 640])
-                                a5_0 = a5_0.addingProduct(s, w0)
-                                a5_1 = a5_1.addingProduct(s, w1)
-                                s = SIMD16<Float>(repeating: xp[c + 768])
-                                a6_0 = a6_0.addingProduct(s, w0)
-                                a6_1 = a6_1.addingProduct(s, w1)
-                                s = SIMD16<Float>(repeating: xp[c + 896])
-                                a7_0 = a7_0.addingProduct(s, w0)
-                                a7_1 = a7_1.addingProduct(s, w1)
-                            }
-                        }
-                    }
-                    let yp = y + 1408 + (r) * 1280 + (x0 / 2) * 128 + ob * 32
-                    let c0_0 = a0_0.replacing(with: a1_0, where: a0_0 .< a1_0)
-                    let o0_0 = UnsafeRawPointer(yp + 0).loadUnaligned(as: SIMD16<Float>.self)
-                    let m0_0 = c0_0.replacing(with: o0_0, where: c0_0 .< o0_0)
-                    let r0_0 = m0_0.replacing(with: 0, where: m0_0 .< 0)
-                    UnsafeMutableRawPointer(yp + 0).storeBytes(of: r0_0, as: SIMD16<Float>.self)
-                    let c0_1 = a0_1.replacing(with: a1_1, where: a0_1 .< a1_1)
-                    let o0_1 = UnsafeRawPointer(yp + 16).loadUnaligned(as: SIMD16<Float>.self)
-                    let m0_1 = c0_1.replacing(with: o0_1, where: c0_1 .< o0_1)
-                    let r0_1 = m0_1.replacing(with: 0, where: m0_1 .< 0)
-                    UnsafeMutableRawPointer(yp + 16).storeBytes(of: r0_1, as: SIMD16<Float>.self)
-                    let c1_0 = a2_0.replacing(with: a3_0, where: a2_0 .< a3_0)
-                    let o1_0 = UnsafeRawPointer(yp + 128).loadUnaligned(as: SIMD16<Float>.self)
-                    let m1_0 = c1_0.replacing(with: o1_0, where: c1_0 .< o1_0)
-                    let r1_0 = m1_0.replacing(with: 0, where: m1_0 .< 0)
-                    UnsafeMutableRawPointer(yp + 128).storeBytes(of: r1_0, as: SIMD16<Float>.self)
-                    let c1_1 = a2_1.replacing(with: a3_1, where: a2_1 .< a3_1)
-                    let o1_1 = UnsafeRawPointer(yp + 144).loadUnaligned(as: SIMD16<Float>.self)
-                    let m1_1 = c1_1.replacing(with: o1_1, where: c1_1 .< o1_1)
-                    let r1_1 = m1_1.replacing(with: 0, where: m1_1 .< 0)
-                    UnsafeMutableRawPointer(yp + 144).storeBytes(of: r1_1, as: SIMD16<Float>.self)
-                    let c2_0 = a4_0.replacing(with: a5_0, where: a4_0 .< a5_0)
-                    let o2_0 = UnsafeRawPointer(yp + 256).loadUnaligned(as: SIMD16<Float>.self)
-                    let m2_0 = c2_0.replacing(with: o2_0, where: c2_0 .< o2_0)
-                    let r2_0 = m2_0.replacing(with: 0, where: m2_0 .< 0)
-                    UnsafeMutableRawPointer(yp + 256).storeBytes(of: r2_0, as: SIMD16<Float>.self)
-                    let c2_1 = a4_1.replacing(with: a5_1, where: a4_1 .< a5_1)
-                    let o2_1 = UnsafeRawPointer(yp + 272).loadUnaligned(as: SIMD16<Float>.self)
-                    let m2_1 = c2_1.replacing(with: o2_1, where: c2_1 .< o2_1)
-                    let r2_1 = m2_1.replacing(with: 0, where: m2_1 .< 0)
-                    UnsafeMutableRawPointer(yp + 272).storeBytes(of: r2_1, as: SIMD16<Float>.self)
-                    let c3_0 = a6_0.replacing(with: a7_0, where: a6_0 .< a7_0)
-                    let o3_0 = UnsafeRawPointer(yp + 384).loadUnaligned(as: SIMD16<Float>.self)
-                    let m3_0 = c3_0.replacing(with: o3_0, where: c3_0 .< o3_0)
-                    let r3_0 = m3_0.replacing(with: 0, where: m3_0 .< 0)
-                    UnsafeMutableRawPointer(yp + 384).storeBytes(of: r3_0, as: SIMD16<Float>.self)
-                    let c3_1 = a6_1.replacing(with: a7_1, where: a6_1 .< a7_1)
-                    let o3_1 = UnsafeRawPointer(yp + 400).loadUnaligned(as: SIMD16<Float>.self)
-                    let m3_1 = c3_1.replacing(with: o3_1, where: c3_1 .< o3_1)
-                    let r3_1 = m3_1.replacing(with: 0, where: m3_1 .< 0)
-                    UnsafeMutableRawPointer(yp + 400).storeBytes(of: r3_1, as: SIMD16<Float>.self)
-                }
-                if x0 + 8 >= 16 { break }
-                xb += 8
-            }
-        }
-    }
-}
-
-/// 3×3 s1 same, 128→128, no bias on 8×8, output 8×8×128, ReLU.
-/// Tile: 8 pixels × 32 channels; weights [4 blocks][3][3][128][32].
-@inline(never)
-func conv3x3_s1p1_c128to128_8x8_relu(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ rowStart: Int, _ rowEnd: Int) {
-    for r in rowStart..<rowEnd {
-        for ob in 0..<4 {
-            let wb = w + ob * 36864
-            let bias0 = UnsafeRawPointer(b + ob * 32 + 0).load(as: SIMD16<Float>.self)
-            let bias1 = UnsafeRawPointer(b + ob * 32 + 16).load(as: SIMD16<Float>.self)
-            var xb = 0
-            while true {
-                let x0 = min(xb, 0)
-                var a0_0 = bias0
-                var a0_1 = bias1
-                var a1_0 = bias0
-                var a1_1 = bias1
-                var a2_0 = bias0
-                var a2_1 = bias1
-                var a3_0 = bias0
-                var a3_1 = bias1
-                var a4_0 = bias0
-                var a4_1 = bias1
-                var a5_0 = bias0
-                var a5_1 = bias1
-                var a6_0 = bias0
-                var a6_1 = bias1
-                var a7_0 = bias0
-                var a7_1 = bias1
-                for i in 0..<3 {
-                    for j in 0..<3 {
-                        let xp = x + ((r) * 1 + i) * 1280 + (x0 * 1 + j) * 128
-                        let wp = wb + (i * 3 + j) * 4096
-                        for c in 0..<128 {
-                            let w0 = UnsafeRawPointer(wp + c * 32 + 0).load(as: SIMD16<Float>.self)
-                            let w1 = UnsafeRawPointer(wp + c * 32 + 16).load(as: SIMD16<Float>.self)
-                            var s = SIMD16<Float>(repeating: xp[c + 0])
-                            a0_0 = a0_0.addingProduct(s, w0)
-                            a0_1 = a0_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 128])
-                            a1_0 = a1_0.addingProduct(s, w0)
-                            a1_1 = a1_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 256])
-                            a2_0 = a2_0.addingProduct(s, w0)
-                            a2_1 = a2_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 384])
-                            a3_0 = a3_0.addingProduct(s, w0)
-                            a3_1 = a3_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 512])
-                            a4_0 = a4_0.addingProduct(s, w0)
-                            a4_1 = a4_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 640])
-                            a5_0 = a5_0.addingProduct(s, w0)
-                            a5_1 = a5_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 768])
-                            a6_0 = a6_0.addingProduct(s, w0)
-                            a6_1 = a6_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 896])
-                            a7_0 = a7_0.addingProduct(s, w0)
-                            a7_1 = a7_1.addingProduct(s, w1)
-                        }
-                    }
-                }
-                let yp = y + 1408 + (r) * 1280 + (x0) * 128 + ob * 32
-                let c0_0 = a0_0
-                let r0_0 = c0_0.replacing(with: 0, where: c0_0 .< 0)
-                UnsafeMutableRawPointer(yp + 0).storeBytes(of: r0_0, as: SIMD16<Float>.self)
-                let c0_1 = a0_1
-                let r0_1 = c0_1.replacing(with: 0, where: c0_1 .< 0)
-                UnsafeMutableRawPointer(yp + 16).storeBytes(of: r0_1, as: SIMD16<Float>.self)
-                let c1_0 = a1_0
-                let r1_0 = c1_0.replacing(with: 0, where: c1_0 .< 0)
-                UnsafeMutableRawPointer(yp + 128).storeBytes(of: r1_0, as: SIMD16<Float>.self)
-                let c1_1 = a1_1
-                let r1_1 = c1_1.replacing(with: 0, where: c1_1 .< 0)
-                UnsafeMutableRawPointer(yp + 144).storeBytes(of: r1_1, as: SIMD16<Float>.self)
-                let c2_0 = a2_0
-                let r2_0 = c2_0.replacing(with: 0, where: c2_0 .< 0)
-                UnsafeMutableRawPointer(yp + 256).storeBytes(of: r2_0, as: SIMD16<Float>.self)
-                let c2_1 = a2_1
-                let r2_1 = c2_1.replacing(with: 0, where: c2_1 .< 0)
-                UnsafeMutableRawPointer(yp + 272).storeBytes(of: r2_1, as: SIMD16<Float>.self)
-                let c3_0 = a3_0
-                let r3_0 = c3_0.replacing(with: 0, where: c3_0 .< 0)
-                UnsafeMutableRawPointer(yp + 384).storeBytes(of: r3_0, as: SIMD16<Float>.self)
-                let c3_1 = a3_1
-                let r3_1 = c3_1.replacing(with: 0, where: c3_1 .< 0)
-                UnsafeMutableRawPointer(yp + 400).storeBytes(of: r3_1, as: SIMD16<Float>.self)
-                let c4_0 = a4_0
-                let r4_0 = c4_0.replacing(with: 0, where: c4_0 .< 0)
-                UnsafeMutableRawPointer(yp + 512).storeBytes(of: r4_0, as: SIMD16<Float>.self)
-                let c4_1 = a4_1
-                let r4_1 = c4_1.replacing(with: 0, where: c4_1 .< 0)
-                UnsafeMutableRawPointer(yp + 528).storeBytes(of: r4_1, as: SIMD16<Float>.self)
-                let c5_0 = a5_0
-                let r5_0 = c5_0.replacing(with: 0, where: c5_0 .< 0)
-                UnsafeMutableRawPointer(yp + 640).storeBytes(of: r5_0, as: SIMD16<Float>.self)
-                let c5_1 = a5_1
-                let r5_1 = c5_1.replacing(with: 0, where: c5_1 .< 0)
-                UnsafeMutableRawPointer(yp + 656).storeBytes(of: r5_1, as: SIMD16<Float>.self)
-                let c6_0 = a6_0
-                let r6_0 = c6_0.replacing(with: 0, where: c6_0 .< 0)
-                UnsafeMutableRawPointer(yp + 768).storeBytes(of: r6_0, as: SIMD16<Float>.self)
-                let c6_1 = a6_1
-                let r6_1 = c6_1.replacing(with: 0, where: c6_1 .< 0)
-                UnsafeMutableRawPointer(yp + 784).storeBytes(of: r6_1, as: SIMD16<Float>.self)
-                let c7_0 = a7_0
-                let r7_0 = c7_0.replacing(with: 0, where: c7_0 .< 0)
-                UnsafeMutableRawPointer(yp + 896).storeBytes(of: r7_0, as: SIMD16<Float>.self)
-                let c7_1 = a7_1
-                let r7_1 = c7_1.replacing(with: 0, where: c7_1 .< 0)
-                UnsafeMutableRawPointer(yp + 912).storeBytes(of: r7_1, as: SIMD16<Float>.self)
-                if x0 + 8 >= 8 { break }
-                xb += 8
-            }
-        }
-    }
-}
-
-/// 3×3 s1 same, 128→128, no bias on 8×8, output 8×8×128, ReLU, max-pool 2×2 → 4×4.
-/// Tile: 8 pixels × 32 channels; weights [4 blocks][3][3][128][32].
-@inline(never)
-func conv3x3_s1p1_c128to128_8x8_relu_maxpool2(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ rowStart: Int, _ rowEnd: Int) {
-    for r in rowStart..<rowEnd {
-        for ob in 0..<4 {
-            let wb = w + ob * 36864
-            let bias0 = UnsafeRawPointer(b + ob * 32 + 0).load(as: SIMD16<Float>.self)
-            let bias1 = UnsafeRawPointer(b + ob * 32 + 16).load(as: SIMD16<Float>.self)
-            var xb = 0
-            while true {
-                let x0 = min(xb, 0)
-                var a0_0 = bias0
-                var a0_1 = bias1
-                var a1_0 = bias0
-                var a1_1 = bias1
-                var a2_0 = bias0
-                var a2_1 = bias1
-                var a3_0 = bias0
-                var a3_1 = bias1
-                var a4_0 = bias0
-                var a4_1 = bias1
-                var a5_0 = bias0
-                var a5_1 = bias1
-                var a6_0 = bias0
-                var a6_1 = bias1
-                var a7_0 = bias0
-                var a7_1 = bias1
-                for i in 0..<3 {
-                    for j in 0..<3 {
-                        let xp = x + ((2 * r) * 1 + i) * 1280 + (x0 * 1 + j) * 128
-                        let wp = wb + (i * 3 + j) * 4096
-                        for c in 0..<128 {
-                            let w0 = UnsafeRawPointer(wp + c * 32 + 0).load(as: SIMD16<Float>.self)
-                            let w1 = UnsafeRawPointer(wp + c * 32 + 16).load(as: SIMD16<Float>.self)
-                            var s = SIMD16<Float>(repeating: xp[c + 0])
-                            a0_0 = a0_0.addingProduct(s, w0)
-                            a0_1 = a0_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 128])
-                            a1_0 = a1_0.addingProduct(s, w0)
-                            a1_1 = a1_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 256])
-                            a2_0 = a2_0.addingProduct(s, w0)
-                            a2_1 = a2_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 384])
-                            a3_0 = a3_0.addingProduct(s, w0)
-                            a3_1 = a3_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 512])
-                            a4_0 = a4_0.addingProduct(s, w0)
-                            a4_1 = a4_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 640])
-                            a5_0 = a5_0.addingProduct(s, w0)
-                            a5_1 = a5_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 768])
-                            a6_0 = a6_0.addingProduct(s, w0)
-                            a6_1 = a6_1.addingProduct(s, w1)
-                            s = SIMD16<Float>(repeating: xp[c + 896])
-                            a7_0 = a7_0.addingProduct(s, w0)
-                            a7_1 = a7_1.addingProduct(s, w1)
-                        }
-                    }
-                }
-                let yp = y + 0 + (r) * 512 + (x0 / 2) * 128 + ob * 32
-                let c0_0 = a0_0.replacing(with: a1_0, where: a0_0 .< a1_0)
-                let r0_0 = c0_0
-                UnsafeMutableRawPointer(yp + 0).storeBytes(of: r0_0, as: SIMD16<Float>.self)
-                let c0_1 = a0_1.replacing(with: a1_1, where: a0_1 .< a1_1)
-                let r0_1 = c0_1
-                UnsafeMutableRawPointer(yp + 16).storeBytes(of: r0_1, as: SIMD16<Float>.self)
-                let c1_0 = a2_0.replacing(with: a3_0, where: a2_0 .< a3_0)
-                let r1_0 = c1_0
-                UnsafeMutableRawPointer(yp + 128).storeBytes(of: r1_0, as: SIMD16<Float>.self)
-                let c1_1 = a2_1.replacing(with: a3_1, where: a2_1 .< a3_1)
-                let r1_1 = c1_1
-                UnsafeMutableRawPointer(yp + 144).storeBytes(of: r1_1, as: SIMD16<Float>.self)
-                let c2_0 = a4_0.replacing(with: a5_0, where: a4_0 .< a5_0)
-                let r2_0 = c2_0
-                UnsafeMutableRawPointer(yp + 256).storeBytes(of: r2_0, as: SIMD16<Float>.self)
-                let c2_1 = a4_1.replacing(with: a5_1, where: a4_1 .< a5_1)
-                let r2_1 = c2_1
-                UnsafeMutableRawPointer(yp + 272).storeBytes(of: r2_1, as: SIMD16<Float>.self)
-                let c3_0 = a6_0.replacing(with: a7_0, where: a6_0 .< a7_0)
-                let r3_0 = c3_0
-                UnsafeMutableRawPointer(yp + 384).storeBytes(of: r3_0, as: SIMD16<Float>.self)
-                let c3_1 = a6_1.replacing(with: a7_1, where: a6_1 .< a7_1)
-                let r3_1 = c3_1
-                UnsafeMutableRawPointer(yp + 400).storeBytes(of: r3_1, as: SIMD16<Float>.self)
-                do {
-                    var a0_0 = bias0
-                    var a0_1 = bias1
-                    var a1_0 = bias0
-                    var a1_1 = bias1
-                    var a2_0 = bias0
-                    var a2_1 = bias1
-                    var a3_0 = bias0
-                    var a3_1 = bias1
-                    var a4_0 = bias0
-                    var a4_1 = bias1
-                    var a5_0 = bias0
-                    var a5_1 = bias1
-                    var a6_0 = bias0
-                    var a6_1 = bias1
-                    var a7_0 = bias0
-                    var a7_1 = bias1
-                    for i in 0..<3 {
-                        for j in 0..<3 {
-                            let xp = x + ((2 * r + 1) * 1 + i) * 1280 + (x0 * 1 + j) * 128
-                            let wp = wb + (i * 3 + j) * 4096
-                            for c in 0..<128 {
-                                let w0 = UnsafeRawPointer(wp + c * 32 + 0).load(as: SIMD16<Float>.self)
-                                let w1 = UnsafeRawPointer(wp + c * 32 + 16).load(as: SIMD16<Float>.self)
-                                var s = SIMD16<Float>(repeating: xp[c + 0])
-                                a0_0 = a0_0.addingProduct(s, w0)
-                                a0_1 = a0_1.addingProduct(s, w1)
-                                s = SIMD16<Float>(repeating: xp[c + 128])
-                                a1_0 = a1_0.addingProduct(s, w0)
-                                a1_1 = a1_1.addingProduct(s, w1)
-                                s = SIMD16<Float>(repeating: xp[c + 256])
-                                a2_0 = a2_0.addingProduct(s, w0)
-                                a2_1 = a2_1.addingProduct(s, w1)
-                                s = SIMD16<Float>(repeating: xp[c + 384])
-                                a3_0 = a3_0.addingProduct(s, w0)
-                                a3_1 = a3_1.addingProduct(s, w1)
-                                s = SIMD16<Float>(repeating: xp[c + 512])
-                                a4_0 = a4_0.addingProduct(s, w0)
-                                a4_1 = a4_1.addingProduct(s, w1)
-                                s = SIMD16<Float>(repeating: xp[c + 640])
-                                a5_0 = a5_0.addingProduct(s, w0)
-                                a5_1 = a5_1.addingProduct(s, w1)
-                                s = SIMD16<Float>(repeating: xp[c + 768])
-                                a6_0 = a6_0.addingProduct(s, w0)
-                                a6_1 = a6_1.addingProduct(s, w1)
-                                s = SIMD16<Float>(repeating: xp[c + 896])
-                                a7_0 = a7_0.addingProduct(s, w0)
-                                a7_1 = a7_1.addingProduct(s, w1)
-                            }
-                        }
-                    }
-                    let yp = y + 0 + (r) * 512 + (x0 / 2) * 128 + ob * 32
-                    let c0_0 = a0_0.replacing(with: a1_0, where: a0_0 .< a1_0)
-                    let o0_0 = UnsafeRawPointer(yp + 0).loadUnaligned(as: SIMD16<Float>.self)
-                    let m0_0 = c0_0.replacing(with: o0_0, where: c0_0 .< o0_0)
-                    let r0_0 = m0_0.replacing(with: 0, where: m0_0 .< 0)
-                    UnsafeMutableRawPointer(yp + 0).storeBytes(of: r0_0, as: SIMD16<Float>.self)
-                    let c0_1 = a0_1.replacing(with: a1_1, where: a0_1 .< a1_1)
-                    let o0_1 = UnsafeRawPointer(yp + 16).loadUnaligned(as: SIMD16<Float>.self)
-                    let m0_1 = c0_1.replacing(with: o0_1, where: c0_1 .< o0_1)
-                    let r0_1 = m0_1.replacing(with: 0, where: m0_1 .< 0)
-                    UnsafeMutableRawPointer(yp + 16).storeBytes(of: r0_1, as: SIMD16<Float>.self)
-                    let c1_0 = a2_0.replacing(with: a3_0, where: a2_0 .< a3_0)
-                    let o1_0 = UnsafeRawPointer(yp + 128).loadUnaligned(as: SIMD16<Float>.self)
-                    let m1_0 = c1_0.replacing(with: o1_0, where: c1_0 .< o1_0)
-                    let r1_0 = m1_0.replacing(with: 0, where: m1_0 .< 0)
-                    UnsafeMutableRawPointer(yp + 128).storeBytes(of: r1_0, as: SIMD16<Float>.self)
-                    let c1_1 = a2_1.replacing(with: a3_1, where: a2_1 .< a3_1)
-                    let o1_1 = UnsafeRawPointer(yp + 144).loadUnaligned(as: SIMD16<Float>.self)
-                    let m1_1 = c1_1.replacing(with: o1_1, where: c1_1 .< o1_1)
-                    let r1_1 = m1_1.replacing(with: 0, where: m1_1 .< 0)
-                    UnsafeMutableRawPointer(yp + 144).storeBytes(of: r1_1, as: SIMD16<Float>.self)
-                    let c2_0 = a4_0.replacing(with: a5_0, where: a4_0 .< a5_0)
-                    let o2_0 = UnsafeRawPointer(yp + 256).loadUnaligned(as: SIMD16<Float>.self)
-                    let m2_0 = c2_0.replacing(with: o2_0, where: c2_0 .< o2_0)
-                    let r2_0 = m2_0.replacing(with: 0, where: m2_0 .< 0)
-                    UnsafeMutableRawPointer(yp + 256).storeBytes(of: r2_0, as: SIMD16<Float>.self)
-                    let c2_1 = a4_1.replacing(with: a5_1, where: a4_1 .< a5_1)
-                    let o2_1 = UnsafeRawPointer(yp + 272).loadUnaligned(as: SIMD16<Float>.self)
-                    let m2_1 = c2_1.replacing(with: o2_1, where: c2_1 .< o2_1)
-                    let r2_1 = m2_1.replacing(with: 0, where: m2_1 .< 0)
-                    UnsafeMutableRawPointer(yp + 272).storeBytes(of: r2_1, as: SIMD16<Float>.self)
-                    let c3_0 = a6_0.replacing(with: a7_0, where: a6_0 .< a7_0)
-                    let o3_0 = UnsafeRawPointer(yp + 384).loadUnaligned(as: SIMD16<Float>.self)
-                    let m3_0 = c3_0.replacing(with: o3_0, where: c3_0 .< o3_0)
-                    let r3_0 = m3_0.replacing(with: 0, where: m3_0 .< 0)
-                    UnsafeMutableRawPointer(yp + 384).storeBytes(of: r3_0, as: SIMD16<Float>.self)
-                    let c3_1 = a6_1.replacing(with: a7_1, where: a6_1 .< a7_1)
-                    let o3_1 = UnsafeRawPointer(yp + 400).loadUnaligned(as: SIMD16<Float>.self)
-                    let m3_1 = c3_1.replacing(with: o3_1, where: c3_1 .< o3_1)
-                    let r3_1 = m3_1.replacing(with: 0, where: m3_1 .< 0)
-                    UnsafeMutableRawPointer(yp + 400).storeBytes(of: r3_1, as: SIMD16<Float>.self)
-                }
-                if x0 + 8 >= 8 { break }
-                xb += 8
-            }
-        }
+func winograd4x4_3x3_c128to128_8x8_relu_maxpool2(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ u: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ tileStart: Int, _ tileEnd: Int, _ obStart: Int, _ obEnd: Int, _ scratch: UnsafeMutablePointer<Float>) {
+    let v = scratch, m = scratch + 27648
+    var t0 = tileStart
+    while t0 < tileEnd {
+        let n = min(6, tileEnd - t0)
+        winograd4x4_input(x, v, t0, n, cin: 128, rowStride: 1280, tilesWide: 2, vStride: 768)
+        winograd4x4_gemm_6x32(v, u, m, n, obStart, obEnd, cin: 128, cout: 128, vStride: 768, mStride: 768)
+        winograd4x4_output_relu_maxpool2(m, y + 0, b, t0, n, obStart * 32, obEnd * 32, cout: 128, mStride: 768, tilesWide: 2, rowStride: 512, height: 4, width: 4)
+        t0 += n
     }
 }
 

@@ -108,7 +108,7 @@ public struct Checker {
         func skipNoOps() {
             while next < model.layers.count, [.flatten, .dropout].contains(model.layers[next].layer.kind) { next += 1 }
         }
-        for (step, values) in trace.steps {
+        for (k, (step, values)) in trace.steps.enumerated() {
             let members = step.split(separator: "+").map(String.init)
             skipNoOps()
             guard let first = model.layers.firstIndex(where: { $0.name == members.first }),
@@ -116,7 +116,10 @@ public struct Checker {
                 throw CheckError.unknownStep(step)
             }
             next = last + 1
-            let (outputs, bounds) = try engine.stageBounds(layers: first...last, input: stageInput)
+            // A Winograd step gets that algorithm's bound (docs/verification.md); only a
+            // convolution can be one, which the engine checks.
+            let winograd: Set<Int> = trace.algorithms[k] == "winograd4x4" ? [first] : []
+            let (outputs, bounds) = try engine.stageBounds(layers: first...last, input: stageInput, winogradLayers: winograd)
             guard outputs.last!.count == values.count else {
                 throw CheckError.outputSize(path: step, bytes: values.count * 4, expected: outputs.last!.count * 4)
             }

@@ -77,6 +77,8 @@ public struct PredictorProcess {
 
     public struct Trace {
         public var steps: [(name: String, values: [Float])]
+        /// Per step, how the predictor computed it: `direct`, `winograd4x4`, or `-`.
+        public var algorithms: [String]
         public var output: [Float]
     }
 
@@ -96,19 +98,24 @@ public struct PredictorProcess {
         }
         try run(args)
         let listing = try String(contentsOf: dumps.appendingPathComponent("steps.txt"), encoding: .utf8)
+        var algorithms: [String] = []
         let steps = try listing.split(separator: "\n").map { line -> (name: String, values: [Float]) in
-            // "INDEX NAME COUNT" per line (NAME joins fused layers with "+"); anything else
-            // means the predictor is not one of ours.
+            // "INDEX NAME COUNT [ALGORITHM]" per line (NAME joins fused layers with "+");
+            // anything else means the predictor is not one of ours.
             let parts = line.split(separator: " ")
             guard parts.count >= 2, let index = Int(parts[0]), index >= 0,
                   parts[1].allSatisfy({ $0.isLetter || $0.isNumber || "_-+".contains($0) }) else {
                 throw CheckError.unknownStep(String(line))
             }
+            let algorithm = parts.count >= 4 ? String(parts[3]) : "direct"
+            guard ["direct", "winograd4x4", "-"].contains(algorithm) else { throw CheckError.unknownStep(String(line)) }
+            algorithms.append(algorithm)
             let name = String(parts[1])
             let file = dumps.appendingPathComponent("\(index < 10 ? "0" : "")\(index)_\(name).f32")
             return (name, try readFloats(file))
         }
-        return Trace(steps: steps, output: try readOutputs(output, count: 1, valuesPerInput: valuesPerInput)[0])
+        return Trace(steps: steps, algorithms: algorithms,
+                     output: try readOutputs(output, count: 1, valuesPerInput: valuesPerInput)[0])
     }
 
     @discardableResult

@@ -10,12 +10,15 @@ public struct CodegenOptions: Sendable {
     public var targetCPU: String
     /// Unroll convolution taps (up to 3×3) instead of looping over them.
     public var unrollTaps: Bool
+    /// Which 3×3 stride-1 convolutions run as Winograd F(4×4, 3×3) (see `Winograd`).
+    public var winograd: WinogradPolicy
     /// Deliberate bugs, for tests that prove `vggc check` catches them. Never set by users.
     public var faults: [Fault]
 
     public init(name: String, modelHash: String, targetCPU: String = "native", unrollTaps: Bool = false,
-                faults: [Fault] = []) {
+                winograd: WinogradPolicy = .auto, faults: [Fault] = []) {
         self.unrollTaps = unrollTaps
+        self.winograd = winograd
         self.name = name
         self.modelHash = modelHash
         self.targetCPU = targetCPU
@@ -37,9 +40,20 @@ public struct CodegenOptions: Sendable {
     func has(_ f: (Fault) -> Bool) -> Bool { faults.contains(where: f) }
 }
 
+/// Where the generator uses Winograd F(4×4, 3×3) instead of direct convolution.
+public enum WinogradPolicy: String, CaseIterable, Sendable {
+    /// On the eligible layers where it was measured to win (`Winograd.autoChooses`).
+    case auto
+    /// On every eligible layer (3×3, stride 1, channels multiples of 16).
+    case on
+    /// Never: direct convolution everywhere (exact-order float32 dot products, 1× weights).
+    case off
+}
+
 /// The canonical `vggc compile` command line recorded in generated headers: the same model
 /// and options always give the same text, wherever the files were.
 public func canonicalCommand(modelFile: String, options: CodegenOptions) -> String {
     "vggc compile \(modelFile) --name \(options.name) --target-cpu \(options.targetCPU)"
         + (options.unrollTaps ? " --unroll-taps" : "")
+        + (options.winograd == .auto ? "" : " --winograd \(options.winograd.rawValue)")
 }

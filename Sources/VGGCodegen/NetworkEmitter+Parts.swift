@@ -37,7 +37,7 @@ extension NetworkEmitter {
         }.joined())
     }
 
-    static func emitConstants(_ w: inout SourceWriter, model: Model, options: CodegenOptions, schedule: Schedule, arenaFloats: Int) {
+    static func emitConstants(_ w: inout SourceWriter, model: Model, options: CodegenOptions, schedule: Schedule, arenaFloats: Int, scratchFloats: Int) {
         let n = schedule.steps.count
         let logitShape = n >= 2 ? schedule.steps[n - 2].output : schedule.steps[0].input
         w.block("enum Network") { w in
@@ -57,6 +57,8 @@ extension NetworkEmitter {
             w.line("]")
             w.line("/// What each step computes, for `--profile` (the head's share is the dense steps').")
             w.line("static let stepKinds: [String] = [\(schedule.steps.map { literal($0.kindName) }.joined(separator: ", "))]")
+            w.line("/// Per step: direct or winograd4x4 for convolutions (what `check`'s tolerance depends on).")
+            w.line("static let stepAlgorithms: [String] = [\(schedule.steps.map { literal($0.algorithm) }.joined(separator: ", "))]")
             w.line("static let arenaBytes = \(arenaFloats * 4)")
             w.line("/// The activation arena, 64-byte aligned and zeroed once; borders stay zero.")
             w.line("nonisolated(unsafe) static let arena: UnsafeMutablePointer<Float> = {")
@@ -65,6 +67,19 @@ extension NetworkEmitter {
             w.line("    p.initialize(repeating: 0, count: \(arenaFloats))")
             w.line("    return p")
             w.line("}()")
+            if scratchFloats > 0 {
+                w.line("/// Winograd scratch, one block of \(scratchFloats * 4) bytes per thread, allocated on first use.")
+                w.line("nonisolated(unsafe) static var scratchBlocks: [UnsafeMutablePointer<Float>] = []")
+                w.block("static func scratch(threads: Int) -> [UnsafeMutablePointer<Float>]") { w in
+                    w.block("while scratchBlocks.count < max(1, threads)") { w in
+                        w.line("let raw = UnsafeMutableRawPointer.allocate(byteCount: \(scratchFloats * 4), alignment: 64)")
+                        w.line("let p = raw.bindMemory(to: Float.self, capacity: \(scratchFloats))")
+                        w.line("p.initialize(repeating: 0, count: \(scratchFloats))")
+                        w.line("scratchBlocks.append(p)")
+                    }
+                    w.line("return scratchBlocks")
+                }
+            }
         }
         w.line()
     }
@@ -76,6 +91,14 @@ extension NetworkEmitter {
             w.line("let t = max(1, min(threads, n))")
             w.line("if t == 1 { body(0, n); return }")
             w.line("DispatchQueue.concurrentPerform(iterations: t) { k in body(n * k / t, n * (k + 1) / t) }")
+        }
+        w.line()
+        w.line("/// Splits 0..<n into one contiguous range per thread; the body also gets the thread's index.")
+        w.line("@inline(__always)")
+        w.block("func parallelChunks(_ n: Int, _ threads: Int, _ body: (Int, Int, Int) -> Void)") { w in
+            w.line("let t = max(1, min(threads, n))")
+            w.line("if t == 1 { body(0, 0, n); return }")
+            w.line("DispatchQueue.concurrentPerform(iterations: t) { k in body(k, n * k / t, n * (k + 1) / t) }")
         }
         w.line()
         w.line("/// Zeroes the border of a bordered tensor (its buffer may hold an older, larger tensor).")

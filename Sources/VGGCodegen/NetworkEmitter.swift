@@ -15,13 +15,14 @@ public struct GeneratedNetwork {
 
 public enum NetworkEmitter {
     public static func generate(_ model: Model, options: CodegenOptions, modelFile: String) throws -> GeneratedNetwork {
-        let schedule = try Schedule(model)
+        let schedule = try Schedule(model, winograd: options.winograd)
         let steps = schedule.steps
         var packer = WeightPacker()
         var body = SourceWriter()      // small per-step kernels
         var kernels = KernelRegistry() // convolution, dense and pool kernels
         var run = SourceWriter()       // the calls inside run()
         var emitted = Set<String>()
+        var scratchFloats = 0          // per thread, for Winograd steps
 
         // Arena: tensor k (input of step k; k = steps.count is the output) lives in buffer k % 2.
         let storages = (0...steps.count).map { schedule.storage(input: $0) }
@@ -43,10 +44,27 @@ public enum NetworkEmitter {
             }
             let first = model.layers[step.layers[0]].name
             switch step.kind {
-            case let .conv(conv, g, bn, relu, pool):
+            case let .conv(conv, g, bn, relu, pool, winograd):
                 let bnName = bn.map { ($0, model.layers[step.layers[1]].name) }
                 let (weight, bias) = foldedParameters(model: model, layer: first, outputs: conv.outChannels,
                                                       hasBias: conv.hasBias, batchNorm: bnName, options: options)
+                if winograd {
+                    let e = WinogradEmitter(conv: conv, g: g, input: inS, output: outS, relu: relu, pool: pool,
+                                            shifted: options.has { $0 == .wrongPadding(layer: first) })
+                    packer.append(Winograd.transformedWeights(weight, inChannels: conv.inChannels, outChannels: conv.outChannels,
+                                                              lanes: e.lanes), key: "\(k).weight")
+                    packer.append(bias, key: "\(k).bias")
+                    scratchFloats = max(scratchFloats, e.scratchFloats)
+                    for h in e.helpers {
+                        // A helper's text depends only on its name's parameters, so it is never renamed.
+                        let registered = kernels.register(h.name, h.emit)
+                        precondition(registered == h.name, "Winograd helper \(h.name) emitted two different ways")
+                    }
+                    let name = kernels.register(e.functionName) { e.emit(&$0, name: $1) }
+                    let ranges = e.splitsOutputs ? "0, \(e.tiles), $1, $2" : "$1, $2, 0, \(e.blocks)"
+                    run.line("parallelChunks(\(e.parallelItems), threads) { \(name)(\(x), \(y), w + \(packer.offsets["\(k).weight"]!), w + \(packer.offsets["\(k).bias"]!), \(ranges), scratch[$0]) }")
+                    break
+                }
                 let e = ConvolutionEmitter(conv: conv, g: g, input: inS, output: outS, relu: relu, pool: pool,
                                            shifted: options.has { $0 == .wrongPadding(layer: first) },
                                            unrollTaps: options.unrollTaps)
@@ -100,7 +118,7 @@ public enum NetworkEmitter {
 
         var w = SourceWriter()
         emitHeader(&w, model: model, options: options, modelFile: modelFile, schedule: schedule, arenaBytes: arenaFloats * 4)
-        emitConstants(&w, model: model, options: options, schedule: schedule, arenaFloats: arenaFloats)
+        emitConstants(&w, model: model, options: options, schedule: schedule, arenaFloats: arenaFloats, scratchFloats: scratchFloats)
         let n = steps.count
         let logits = storages[n - 1], outputs = storages[n]
         w.block("extension Network") { w in
@@ -110,6 +128,7 @@ public enum NetworkEmitter {
             w.block("static func run(_ input: UnsafePointer<Float>, threads: Int, dump: ((Int, [Float]) -> Void)?, mark: ((Int) -> Void)? = nil) -> (logits: [Float], probabilities: [Float])") { w in
                 w.line("let w = vggc_weight_base()")
                 w.line("let b0 = arena, b1 = arena + \(sizes[0])")
+                if scratchFloats > 0 { w.line("let scratch = Network.scratch(threads: threads)") }
                 let s0 = storages[0]
                 if s0.isPadded {
                     w.line("zeroBorder(b0, \(s0.height), \(s0.width), \(s0.channels), \(s0.border.top), \(s0.border.left), \(s0.border.bottom), \(s0.border.right))")

@@ -247,7 +247,7 @@ struct Predictor {
                               fails gets a record of NaNs).
           --dump-layers DIR   (exactly one input) create DIR and write every step's output as
                               DIR/NN_<step>.f32 (float32 LE, channels-last) plus DIR/steps.txt
-                              ("index name count" per line). Steps: \(Network.steps.count).
+                              ("index name count algorithm" per line). Steps: \(Network.steps.count).
           --time              print preprocessing and run time per input (ms) on standard error.
           --profile N         run each input N more times and print every step's median time and
                               share on standard error, and the dense head's share.
@@ -320,7 +320,7 @@ struct Predictor {
         let total = medians.reduce(0, +)
         printError("\(program): profile \(name): \(runs) runs, \(threads) thread(s), median per step")
         for k in 0..<n {
-            printError("  \(k)  \(Network.stepKinds[k])  \(ms(medians[k])) ms  \(format("%.1f", 100 * medians[k] / total)) %  \(Network.steps[k])")
+            printError("  \(k)  \(Network.stepAlgorithms[k] == "winograd4x4" ? "conv (winograd)" : Network.stepKinds[k])  \(ms(medians[k])) ms  \(format("%.1f", 100 * medians[k] / total)) %  \(Network.steps[k])")
         }
         let head = (0..<n).filter { Network.stepKinds[$0] == "dense" }.map { medians[$0] }.reduce(0, +)
         printError("  total \(ms(total)) ms; dense head \(ms(head)) ms = \(format("%.1f", 100 * head / total)) %")
@@ -377,7 +377,8 @@ struct Predictor {
         guard let f = fopen(path, "wb") else { fail("cannot create \(path): \(errnoText())", PredictorExit.cantCreate) }
         guard writeFloats(values, f), fclose(f) == 0 else { fail("cannot write \(path): \(errnoText())", PredictorExit.cantCreate) }
         guard let list = fopen("\(dir)/steps.txt", "a"),
-              fputs("\(index) \(name) \(values.count)\n", list) >= 0, fclose(list) == 0 else {
+              fputs("\(index) \(name) \(values.count) \(index < Network.steps.count ? Network.stepAlgorithms[index] : "-")\n", list) >= 0,
+              fclose(list) == 0 else {
             fail("cannot write \(dir)/steps.txt: \(errnoText())", PredictorExit.cantCreate)
         }
     }

@@ -13,7 +13,7 @@ import VGGCore
 /// the output of its last layer, which is what `--dump-layers` writes and `check` compares.
 struct Schedule {
     enum Kind {
-        case conv(Conv2D, WindowGeometry, batchNorm: BatchNorm?, relu: Bool, pool: Bool)
+        case conv(Conv2D, WindowGeometry, batchNorm: BatchNorm?, relu: Bool, pool: Bool, winograd: Bool)
         case dense(Dense, batchNorm: BatchNorm?, relu: Bool)
         case batchNorm(BatchNorm)
         case relu
@@ -38,6 +38,12 @@ struct Schedule {
             }
         }
         var kind: Kind
+        /// How the step computes: `direct` or `winograd4x4` for convolutions, empty otherwise
+        /// (listed by the predictor so `check` applies the matching tolerance).
+        var algorithm: String {
+            if case let .conv(_, _, _, _, _, winograd) = kind { return winograd ? "winograd4x4" : "direct" }
+            return "-"
+        }
         /// Indices into `model.layers`, first to last.
         var layers: [Int]
         var name: String
@@ -53,7 +59,7 @@ struct Schedule {
     /// (the network's output). The model input is stored with `borders[0]`.
     let borders: [Border]
 
-    init(_ model: Model) throws {
+    init(_ model: Model, winograd: WinogradPolicy = .off) throws {
         let shapes = try model.validate()
         var steps: [Step] = []
         var i = 0
@@ -74,7 +80,13 @@ struct Schedule {
                    g.outputHeight % 2 == 0, g.outputWidth % 2 == 0 {
                     pool = true; i += 1
                 }
-                kind = .conv(conv, g, batchNorm: bn, relu: relu, pool: pool)
+                let useWinograd: Bool
+                switch winograd {
+                case .auto: useWinograd = Winograd.autoChooses(conv, g)
+                case .on: useWinograd = Winograd.isEligible(conv, g)
+                case .off: useWinograd = false
+                }
+                kind = .conv(conv, g, batchNorm: bn, relu: relu, pool: pool, winograd: useWinograd)
             case let .dense(dense):
                 var bn: BatchNorm?
                 if case let .batchNorm(b)? = next(i + 1) { bn = b; i += 1 }
@@ -101,8 +113,12 @@ struct Schedule {
         }
         self.steps = steps
         borders = steps.map { step in
-            if case let .conv(_, g, _, _, _) = step.kind {
-                return Border(top: g.padTop, left: g.padLeft, bottom: g.padBottom, right: g.padRight)
+            if case let .conv(_, g, _, _, _, winograd) = step.kind {
+                // Winograd reads whole 6×6 tiles: the ragged last row and column of tiles
+                // read a few more zeros past the padding.
+                let extraBottom = winograd ? (4 - g.outputHeight % 4) % 4 : 0
+                let extraRight = winograd ? (4 - g.outputWidth % 4) % 4 : 0
+                return Border(top: g.padTop, left: g.padLeft, bottom: g.padBottom + extraBottom, right: g.padRight + extraRight)
             }
             return Border()
         } + [Border()]

@@ -8,6 +8,8 @@ struct SourceWriter {
         text += s.isEmpty ? "\n" : String(repeating: "    ", count: depth) + s + "\n"
     }
 
+    mutating func comment(_ s: String) { line("// " + s) }
+
     /// `header {` … `}` with the body indented.
     mutating func block(_ header: String, _ body: (inout SourceWriter) -> Void) {
         line(header + " {")

@@ -109,30 +109,36 @@ extension Engine {
     /// listed, each bound covers only that stage's own rounding. The default (no restart,
     /// only the image is shared) is rigorous end to end but grows about √(2K)-fold per
     /// conv layer (worst-case error directions through |W|): vacuous after 4–6 conv layers.
+    ///
+    /// `winogradLayers`: indices of 3×3 stride-1 convolutions that one side computes as
+    /// Winograd F(4×4, 3×3); their bound follows WinogradBounds.swift instead.
     public func errorBounds(for input: [Float], algorithmFactor: Float = 1,
-                            identicalInputs: Set<Int> = []) throws -> [LayerBounds] {
+                            identicalInputs: Set<Int> = [], winogradLayers: Set<Int> = []) throws -> [LayerBounds] {
         guard algorithmFactor.isFinite, algorithmFactor >= 1 else { throw EngineError.invalidAlgorithmFactor(algorithmFactor) }
+        try validateWinograd(winogradLayers)
         let outputs = try runCapturingLayers(input, batch: 1)
         return try propagate(0...(model.layers.count - 1), input: input, outputs: outputs,
-                             factor: Double(algorithmFactor), restarts: identicalInputs)
+                             factor: Double(algorithmFactor), restarts: identicalInputs, winograd: winogradLayers)
     }
 
     /// Bounds for one stage: layers `range`, both sides given the same `input` to its first
     /// layer (for `check`, the predictor's own dumped input to that stage). Returns the
     /// engine's outputs of those layers on that input and their bounds.
-    public func stageBounds(layers range: ClosedRange<Int>, input: [Float], algorithmFactor: Float = 1) throws
-        -> (outputs: [[Float]], bounds: [[Float]]) {
+    public func stageBounds(layers range: ClosedRange<Int>, input: [Float], algorithmFactor: Float = 1,
+                            winogradLayers: Set<Int> = []) throws -> (outputs: [[Float]], bounds: [[Float]]) {
         guard algorithmFactor.isFinite, algorithmFactor >= 1 else { throw EngineError.invalidAlgorithmFactor(algorithmFactor) }
+        try validateWinograd(winogradLayers)
         let outputs = try runLayers(range, input: input)
         let all = [[Float]](repeating: [], count: range.lowerBound) + outputs
-        let bounds = try propagate(range, input: input, outputs: all, factor: Double(algorithmFactor), restarts: [])
+        let bounds = try propagate(range, input: input, outputs: all, factor: Double(algorithmFactor), restarts: [],
+                                   winograd: winogradLayers)
         return (outputs, bounds.map(\.bound))
     }
 
     /// Propagates (A, E) through `range`, starting from `input` (E = 0); `outputs[i]` is the
     /// engine's output of layer i for every i in range.
     private func propagate(_ range: ClosedRange<Int>, input: [Float], outputs: [[Float]], factor f: Double,
-                           restarts identicalInputs: Set<Int>) throws -> [LayerBounds] {
+                           restarts identicalInputs: Set<Int>, winograd: Set<Int>) throws -> [LayerBounds] {
         let kernels = try absoluteKernels.kernels(for: self)
         var state = BoundState(a: input.map { abs($0) }, e: [Float](repeating: 0, count: input.count))
         var result: [LayerBounds] = []
@@ -146,12 +152,14 @@ extension Engine {
             }
             switch named.layer {
             case let .conv2D(s):
+                let w = winograd.contains(i)
+                    ? (s, try s.geometry(for: shapes[i], layer: named.name)) : nil
                 state = linear(kernels[i]!, state, outCount: outCount, channels: s.outChannels,
                                length: s.kernelHeight * s.kernelWidth * s.inChannels,
-                               bias: s.hasBias ? tensor(named.name, "bias") : nil, factor: f)
+                               bias: s.hasBias ? tensor(named.name, "bias") : nil, factor: f, winograd: w)
             case let .dense(s):
                 state = linear(kernels[i]!, state, outCount: outCount, channels: s.outFeatures, length: s.inFeatures,
-                               bias: s.hasBias ? tensor(named.name, "bias") : nil, factor: f)
+                               bias: s.hasBias ? tensor(named.name, "bias") : nil, factor: f, winograd: nil)
             case let .batchNorm(s):
                 var foldLength: Int?
                 if i > first, !identicalInputs.contains(i) {
@@ -189,6 +197,18 @@ extension Engine {
         return result
     }
 
+    private func validateWinograd(_ layers: Set<Int>) throws {
+        for i in layers.sorted() {
+            guard i >= 0, i < model.layers.count else {
+                throw EngineError.layerRange(lower: i, upper: i, layers: model.layers.count)
+            }
+            guard case let .conv2D(c) = model.layers[i].layer, c.kernelHeight == 3, c.kernelWidth == 3,
+                  c.strideHeight == 1, c.strideWidth == 1 else {
+                throw EngineError.notWinogradEligible(layer: model.layers[i].name)
+            }
+        }
+    }
+
     private func tensor(_ layer: String, _ suffix: String) -> [Float] {
         model.tensors["\(layer).\(suffix)"]!.data  // Engine.init validated the model
     }
@@ -196,11 +216,14 @@ extension Engine {
     // MARK: - Per-layer rules (formulas in the header)
 
     private func linear(_ kernel: PreparedLayer, _ s: BoundState, outCount: Int, channels: Int, length k: Int,
-                        bias: [Float]?, factor f: Double) -> BoundState {
+                        bias: [Float]?, factor f: Double, winograd: (Conv2D, WindowGeometry)?) -> BoundState {
         let both = s.a + s.e
         let out = [Float](unsafeUninitializedCapacity: 2 * outCount) { buffer, count in
             both.withUnsafeBufferPointer { kernel.forward($0, buffer, batch: 2, parallel: Parallel(threads: threads)) }
             count = 2 * outCount
+        }
+        if let (conv, g) = winograd, let absWeights = (kernel as? ConvolutionKernel)?.weights {
+            return winogradBound(conv, geometry: g, absWeights: absWeights, bias: bias, state: s, absOut: out, outCount: outCount)
         }
         let sumScale = 1 / (1 - Tolerance.gamma(k)), g = f * Tolerance.gamma(k + 1)
         var a = [Float](repeating: 0, count: outCount), e = [Float](repeating: 0, count: outCount)
@@ -339,7 +362,7 @@ struct BoundState {
 }
 
 /// Safety margin on every arithmetic layer's E (see the header).
-private let boundMargin = 1 + 0x1p-10
+let boundMargin = 1 + 0x1p-10
 
 /// The smallest Float ≥ `x` (after a 2⁻⁴⁰ relative nudge covering the few Double roundings
 /// that produced `x`). 0 stays 0; non-finite values pass through.

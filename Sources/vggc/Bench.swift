@@ -40,6 +40,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Thread counts, comma-separated.")
     var threads = "1,2"
 
+    @Option(help: "Winograd policies to build predictors with, comma-separated: off (direct convolution), auto, on. Each gets its own rows, measured in the same run.")
+    var winograd = "off,auto"
+
     @Option(help: "Timed runs per measurement (after warm-up).")
     var runs = 30
 
@@ -64,8 +67,18 @@ struct Bench: ParsableCommand {
         return names
     }
 
+    func policies() throws -> [WinogradPolicy] {
+        let p = winograd.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let parsed = p.compactMap(WinogradPolicy.init(rawValue:))
+        guard !p.isEmpty, parsed.count == p.count, Set(parsed).count == parsed.count else {
+            throw ValidationError("--winograd takes distinct values from off, auto, on, comma-separated; got \(winograd)")
+        }
+        return parsed
+    }
+
     func validate() throws {
         _ = try threadCounts()
+        _ = try policies()
         guard try !suiteModels().isEmpty || !models.isEmpty else { throw ValidationError("nothing to benchmark: give --suite or model files") }
         guard (1...10_000).contains(runs) else { throw ValidationError("--runs must be 1...10000, got \(runs)") }
     }
@@ -113,25 +126,28 @@ struct Bench: ParsableCommand {
                 let loaded = try ModelFile.read(path: entry.path)
                 let macs = try ModelSummary(loaded.model).totalMultiplyAccumulates
                 let name = entry.name.filter { $0.isLetter || $0.isNumber || $0 == "_" }
-                let options = CodegenOptions(name: name.isEmpty ? "bench" : name, modelHash: loaded.info.hash)
-                if !json { FileHandle.standardError.write(Data("compiling \(entry.name) …\n".utf8)) }
-                let sources = try PredictorBuilder.writeSources(model: loaded.model, options: options, modelFile: entry.path,
-                                                                to: "\(workDir)/\(name)-src")
-                let build = try PredictorBuilder.build(sources, options: options, output: "\(workDir)/\(name)-predictor")
                 let onnx = "\(workDir)/\(name).onnx"
                 try ONNXExporter.export(loaded.model).write(to: URL(fileURLWithPath: onnx))
-                let startup = try measureStartup(build.output, model: loaded.model)
-                for t in counts {
-                    if !json { FileHandle.standardError.write(Data("timing \(entry.name), \(t) thread\(t == 1 ? "" : "s") …\n".utf8)) }
-                    let checker = try Checker(model: loaded.model, predictor: PredictorProcess(path: build.output), threads: t)
-                    let latency = try checker.benchmark(runs: runs, seed: 1)
-                    var row = BenchRow(model: entry.name, macs: macs, threads: t, runs: runs,
-                                       predictorMedianMs: latency.predictorMedianMs, predictorMinMs: latency.predictorMinMs,
-                                       engineMedianMs: latency.engineMedianMs, engineMinMs: latency.engineMinMs,
-                                       compileSeconds: build.seconds, binaryBytes: build.binaryBytes, startupMs: startup)
-                    row.headShare = try headShare(build.output, model: loaded.model, threads: t)
-                    if let ort { (row.ortMedianMs, row.ortMinMs, row.ortVersion) = try runORT(ort, onnx: onnx, threads: t) }
-                    rows.append(row)
+                for policy in try policies() {
+                    let label = (name.isEmpty ? "bench" : name) + "_" + policy.rawValue
+                    let options = CodegenOptions(name: label, modelHash: loaded.info.hash, winograd: policy)
+                    if !json { FileHandle.standardError.write(Data("compiling \(entry.name) (winograd \(policy.rawValue)) …\n".utf8)) }
+                    let sources = try PredictorBuilder.writeSources(model: loaded.model, options: options, modelFile: entry.path,
+                                                                    to: "\(workDir)/\(label)-src")
+                    let build = try PredictorBuilder.build(sources, options: options, output: "\(workDir)/\(label)-predictor")
+                    let startup = try measureStartup(build.output, model: loaded.model)
+                    for t in counts {
+                        if !json { FileHandle.standardError.write(Data("timing \(entry.name) (winograd \(policy.rawValue)), \(t) thread\(t == 1 ? "" : "s") …\n".utf8)) }
+                        let checker = try Checker(model: loaded.model, predictor: PredictorProcess(path: build.output), threads: t)
+                        let latency = try checker.benchmark(runs: runs, seed: 1)
+                        var row = BenchRow(model: entry.name, winograd: policy.rawValue, macs: macs, threads: t, runs: runs,
+                                           predictorMedianMs: latency.predictorMedianMs, predictorMinMs: latency.predictorMinMs,
+                                           engineMedianMs: latency.engineMedianMs, engineMinMs: latency.engineMinMs,
+                                           compileSeconds: build.seconds, binaryBytes: build.binaryBytes, startupMs: startup)
+                        row.headShare = try headShare(build.output, model: loaded.model, threads: t)
+                        if let ort { (row.ortMedianMs, row.ortMinMs, row.ortVersion) = try runORT(ort, onnx: onnx, threads: t) }
+                        rows.append(row)
+                    }
                 }
             }
             if json { try printJSON(rows) } else { print(BenchRow.table(rows)) }
@@ -207,6 +223,8 @@ struct Bench: ParsableCommand {
 
 struct BenchRow: Encodable {
     var model: String
+    /// The Winograd policy the predictor was compiled with (off = direct convolution only).
+    var winograd: String
     var macs: Int
     var threads: Int
     var runs: Int
@@ -223,12 +241,12 @@ struct BenchRow: Encodable {
     var engineOverORT: Double? { ortMedianMs.map { engineMedianMs / $0 } }
 
     enum CodingKeys: String, CodingKey {
-        case model, macs, threads, runs, predictorMedianMs, predictorMinMs, engineMedianMs, engineMinMs, ortMedianMs, ortMinMs,
+        case model, winograd, macs, threads, runs, predictorMedianMs, predictorMinMs, engineMedianMs, engineMinMs, ortMedianMs, ortMinMs,
              ortVersion, compileSeconds, binaryBytes, startupMs, headShare, predictorGFLOPs, predictorOverORT, engineOverORT
     }
     func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(model, forKey: .model); try c.encode(macs, forKey: .macs); try c.encode(threads, forKey: .threads)
+        try c.encode(model, forKey: .model); try c.encode(winograd, forKey: .winograd); try c.encode(macs, forKey: .macs); try c.encode(threads, forKey: .threads)
         try c.encode(runs, forKey: .runs)
         try c.encode(predictorMedianMs, forKey: .predictorMedianMs); try c.encode(predictorMinMs, forKey: .predictorMinMs)
         try c.encode(engineMedianMs, forKey: .engineMedianMs); try c.encode(engineMinMs, forKey: .engineMinMs)
@@ -242,10 +260,10 @@ struct BenchRow: Encodable {
 
     static func table(_ rows: [BenchRow]) -> String {
         func ms(_ v: Double?) -> String { v.map { String(format: "%.2f", $0) } ?? "-" }
-        var lines = [["model", "MACs", "thr", "predictor ms (min)", "engine ms (min)", "ORT ms (min)", "img/s", "GFLOP/s",
+        var lines = [["model", "winograd", "MACs", "thr", "predictor ms (min)", "engine ms (min)", "ORT ms (min)", "img/s", "GFLOP/s",
                       "pred/ORT", "engine/ORT", "head", "start-up", "compile"]]
         for r in rows {
-            lines.append([r.model, Format.count(r.macs), "\(r.threads)",
+            lines.append([r.model, r.winograd, Format.count(r.macs), "\(r.threads)",
                           "\(ms(r.predictorMedianMs)) (\(ms(r.predictorMinMs)))", "\(ms(r.engineMedianMs)) (\(ms(r.engineMinMs)))",
                           r.ortMedianMs.map { "\(ms($0)) (\(ms(r.ortMinMs)))" } ?? "-",
                           String(format: "%.1f", 1000 / r.predictorMedianMs), String(format: "%.0f", r.predictorGFLOPs),

@@ -34,6 +34,9 @@ struct Compile: ParsableCommand {
     @Flag(help: "Unroll the taps of 3×3 convolutions (slower to compile; see docs/codegen.md).")
     var unrollTaps = false
 
+    @Option(help: "Winograd F(4×4, 3×3) for 3×3 stride-1 convolutions: auto (where measured to win), on (every eligible layer) or off (direct convolution only).")
+    var winograd: WinogradPolicy = .auto
+
     @Flag(help: "Write the source folder only; do not build.")
     var sourceOnly = false
 
@@ -50,7 +53,7 @@ struct Compile: ParsableCommand {
             let loaded = try ModelFile.read(path: model)
             let predictorName = name ?? Self.defaultName(for: model)
             let options = CodegenOptions(name: predictorName, modelHash: loaded.info.hash, targetCPU: targetCPU,
-                                         unrollTaps: unrollTaps)
+                                         unrollTaps: unrollTaps, winograd: winograd)
             let directory = sourceDir ?? "Generated/\(predictorName)"
             if !json { print("generating \(directory) …") }
             let sources = try PredictorBuilder.writeSources(model: loaded.model, options: options,
@@ -107,3 +110,5 @@ struct CompileReport: Encodable {
         return Format.table(rows)
     }
 }
+
+extension WinogradPolicy: ExpressibleByArgument {}

@@ -104,7 +104,9 @@ struct BenchCLITests {
                              "--work-dir", dir.appendingPathComponent("work").path, "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         let rows = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]]
-        #expect(rows?.count == 1)
+        // One row per Winograd policy (default off,auto), side by side.
+        #expect(rows?.count == 2)
+        #expect(rows?.map { $0["winograd"] as? String } == ["off", "auto"])
         let row = rows?.first ?? [:]
         #expect(row["model"] as? String == "tiny" && row["threads"] as? Int == 1)
         for key in ["predictorMedianMs", "engineMedianMs", "startupMs", "compileSeconds"] {
@@ -114,14 +116,17 @@ struct BenchCLITests {
         let share = row["headShare"] as? Double
         #expect(share != nil && share! >= 0 && share! <= 100, "the dense head's share from the predictor's --profile")
         // --profile itself: one line per step, then the total with the head's share.
-        let predictor = dir.appendingPathComponent("work/tiny-predictor").path
+        let predictor = dir.appendingPathComponent("work/tiny_auto-predictor").path
         let input = dir.appendingPathComponent("work/startup-input.f32").path
         let profiled = try CLI.runBinary(predictor, ["--raw", input, "--profile", "3"])
         #expect(profiled.status == 0)
         let lines = profiled.stderr.split(separator: "\n")
         #expect(lines.contains { $0.contains("  0  conv  ") } && lines.last?.contains("dense head") == true, "\(profiled.stderr)")
+        #expect(lines.contains { $0.contains("conv (winograd)") }, "the 16-channel 3×3 layers run as Winograd under auto")
         #expect(try CLI.runBinary(predictor, ["--raw", input, "--profile", "0"]).status == 64)
         #expect(try CLI.run(["bench", "--suite", "none"]).status == 64)
         #expect(try CLI.run(["bench", "--suite", "huge"]).status == 64)
+        #expect(try CLI.run(["bench", model, "--suite", "none", "--winograd", "off,sometimes"]).status == 64)
+        #expect(try CLI.run(["bench", model, "--suite", "none", "--winograd", "off,off"]).status == 64)
     }
 }

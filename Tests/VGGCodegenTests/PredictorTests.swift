@@ -33,6 +33,41 @@ struct PredictorTests {
         #expect(report.passed, "first divergence: \(report.firstDivergence.map { "\($0)" } ?? "none")")
     }
 
+    /// Winograd F(4×4, 3×3) on every eligible layer of its awkward-case model, run with one
+    /// and two threads (the 256×256 layer splits output channels, the others tiles); the
+    /// direct build of the same model is bit-identical to the engine, the Winograd one is
+    /// within the Winograd bound and agrees on every class.
+    @Test func winogradAgreesWithEngine() throws {
+        let model = try TestModels.winogradShapes()
+        let built = try BuiltPredictor(model, name: "winograd_shapes", winograd: .on)
+        defer { built.remove() }
+        let source = try String(contentsOf: built.directory.appendingPathComponent("src/Network.swift"), encoding: .utf8)
+        #expect(source.contains(#"static let stepAlgorithms: [String] = ["winograd4x4", "winograd4x4", "winograd4x4", "winograd4x4", "winograd4x4", "-", "-", "-"]"#))
+        #expect(source.contains("func winograd4x4_gemm_16x16("))
+        for threads in [1, 2] {
+            let report = try built.check(model, random: 4, threads: threads)
+            #expect(report.passed, "\(threads) threads, first divergence: \(report.firstDivergence.map { "\($0)" } ?? "none")")
+            #expect(report.results.allSatisfy { $0.argmaxAgrees })
+            #expect(report.results.allSatisfy { $0.worstStageRatio > 0 })  // Winograd rounds differently
+        }
+    }
+
+    /// The same faults as below, injected into Winograd layers: check names the step.
+    @Test(arguments: [
+        FaultCase(fault: .wrongPadding(layer: "wa"), step: "wa+wa_relu+wa_pool"),
+        FaultCase(fault: .swapChannels(layer: "wd"), step: "wd+wd_relu"),
+        FaultCase(fault: .dropBias(layer: "wb"), step: "wb"),
+        FaultCase(fault: .perturbWeight(layer: "wb", index: 5 * 32 * 16 + 7, delta: 0.05), step: "wb"),
+    ])
+    func checkCatchesBrokenWinogradCode(_ c: FaultCase) throws {
+        let model = try TestModels.winogradShapes()
+        let built = try BuiltPredictor(model, name: "faulty_winograd", faults: [c.fault], winograd: .on)
+        defer { built.remove() }
+        let report = try built.check(model, random: 2)
+        #expect(!report.passed)
+        #expect(report.firstDivergence?.step == c.step)
+    }
+
     struct FaultCase: CustomTestStringConvertible, Sendable {
         var fault: CodegenOptions.Fault
         var step: String

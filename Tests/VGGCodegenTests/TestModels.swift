@@ -80,6 +80,29 @@ enum TestModels {
         ])
     }
 
+    /// Winograd's awkward cases: ragged tiles (14×10 and 5×3 outputs), a fused pool with an
+    /// odd pooled height, valid padding, 16 output channels (16-lane register tiles), 48
+    /// (three blocks) with BN folded, and a 256×256 layer whose transformed weights (9.4 MB)
+    /// make the threads split output channels instead of tiles.
+    static func winogradShapes() throws -> Model {
+        try make("winograd_shapes", InputSpec(height: 14, width: 10, channels: 16), ["NORMAL", "PNEUMONIA"], [
+            NamedLayer("wa", .conv2D(Conv2D(inChannels: 16, outChannels: 32))),
+            NamedLayer("wa_relu", .relu(ReLU())),
+            NamedLayer("wa_pool", .maxPool2D(MaxPool2D())),
+            NamedLayer("wb", .conv2D(Conv2D(kernel: 3, stride: 1, padding: .valid, inChannels: 32, outChannels: 16))),
+            NamedLayer("wc", .conv2D(Conv2D(inChannels: 16, outChannels: 48))),
+            NamedLayer("wc_bn", .batchNorm(BatchNorm(channels: 48))),
+            NamedLayer("wc_relu", .relu(ReLU())),
+            NamedLayer("wd", .conv2D(Conv2D(inChannels: 48, outChannels: 256))),
+            NamedLayer("wd_relu", .relu(ReLU())),
+            NamedLayer("we", .conv2D(Conv2D(inChannels: 256, outChannels: 256))),
+            NamedLayer("we_relu", .relu(ReLU())),
+            NamedLayer("gap", .globalAveragePool(GlobalAveragePool())),
+            NamedLayer("fc", .dense(Dense(inFeatures: 256, outFeatures: 2))),
+            NamedLayer("softmax", .softmax(Softmax())),
+        ])
+    }
+
     static func make(_ name: String, _ input: InputSpec, _ labels: [String], _ layers: [NamedLayer]) throws -> Model {
         var m = Model(input: input, labels: labels, layers: layers)
         m.randomizeParameters(seed: UInt64(name.utf8.reduce(0) { $0 &* 31 &+ Int($1) } & 0xFFFF))
@@ -94,16 +117,18 @@ struct BuiltPredictor {
     let binary: String
     let sources: PredictorBuilder.Sources
 
-    init(_ model: Model, name: String, faults: [CodegenOptions.Fault] = [], unrollTaps: Bool = false) throws {
+    init(_ model: Model, name: String, faults: [CodegenOptions.Fault] = [], unrollTaps: Bool = false,
+         winograd: WinogradPolicy = .auto) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("vggc-codegen-\(UUID().uuidString)")
-        let options = CodegenOptions(name: name, modelHash: String(repeating: "0", count: 64), unrollTaps: unrollTaps, faults: faults)
+        let options = CodegenOptions(name: name, modelHash: String(repeating: "0", count: 64), unrollTaps: unrollTaps,
+                                     winograd: winograd, faults: faults)
         sources = try PredictorBuilder.writeSources(model: model, options: options, modelFile: "\(name).bin",
                                                     to: directory.appendingPathComponent("src").path)
         binary = try PredictorBuilder.build(sources, options: options, output: directory.appendingPathComponent(name).path).output
     }
 
-    func check(_ model: Model, random: Int = 4) throws -> Checker.Report {
-        try Checker(model: model, predictor: PredictorProcess(path: binary), threads: 2).run(random: random, seed: 7, images: [])
+    func check(_ model: Model, random: Int = 4, threads: Int = 2) throws -> Checker.Report {
+        try Checker(model: model, predictor: PredictorProcess(path: binary), threads: threads).run(random: random, seed: 7, images: [])
     }
 
     func remove() { try? FileManager.default.removeItem(at: directory) }
