@@ -25,7 +25,6 @@
 //   14  predictions → 2
 //   15  softmax → 2
 
-import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -177,12 +176,12 @@ extension Network {
     }
 }
 
-/// Splits 0..<n into one contiguous range per thread.
+/// Splits 0..<n into one contiguous range per thread (persistent workers: Workers.swift).
 @inline(__always)
 func parallelRanges(_ n: Int, _ threads: Int, _ body: (Int, Int) -> Void) {
     let t = max(1, min(threads, n))
     if t == 1 { body(0, n); return }
-    DispatchQueue.concurrentPerform(iterations: t) { k in body(n * k / t, n * (k + 1) / t) }
+    Workers.shared.run(t) { k in body(n * k / t, n * (k + 1) / t) }
 }
 
 /// Splits 0..<n into one contiguous range per thread; the body also gets the thread's index.
@@ -190,7 +189,7 @@ func parallelRanges(_ n: Int, _ threads: Int, _ body: (Int, Int) -> Void) {
 func parallelChunks(_ n: Int, _ threads: Int, _ body: (Int, Int, Int) -> Void) {
     let t = max(1, min(threads, n))
     if t == 1 { body(0, 0, n); return }
-    DispatchQueue.concurrentPerform(iterations: t) { k in body(k, n * k / t, n * (k + 1) / t) }
+    Workers.shared.run(t) { k in body(k, n * k / t, n * (k + 1) / t) }
 }
 
 /// Zeroes the border of a bordered tensor (its buffer may hold an older, larger tensor).

@@ -22,7 +22,6 @@ extension NetworkEmitter {
             w.line("//   \(k < 10 ? " " : "")\(k)  \(s.name) → \(s.output)")
         }
         w.line()
-        w.line("import Dispatch")
         w.line("#if canImport(Glibc)")
         w.line("import Glibc")
         w.line("#endif")
@@ -85,12 +84,12 @@ extension NetworkEmitter {
     }
 
     static func emitSupport(_ w: inout SourceWriter) {
-        w.line("/// Splits 0..<n into one contiguous range per thread.")
+        w.line("/// Splits 0..<n into one contiguous range per thread (persistent workers: Workers.swift).")
         w.line("@inline(__always)")
         w.block("func parallelRanges(_ n: Int, _ threads: Int, _ body: (Int, Int) -> Void)") { w in
             w.line("let t = max(1, min(threads, n))")
             w.line("if t == 1 { body(0, n); return }")
-            w.line("DispatchQueue.concurrentPerform(iterations: t) { k in body(n * k / t, n * (k + 1) / t) }")
+            w.line("Workers.shared.run(t) { k in body(n * k / t, n * (k + 1) / t) }")
         }
         w.line()
         w.line("/// Splits 0..<n into one contiguous range per thread; the body also gets the thread's index.")
@@ -98,7 +97,7 @@ extension NetworkEmitter {
         w.block("func parallelChunks(_ n: Int, _ threads: Int, _ body: (Int, Int, Int) -> Void)") { w in
             w.line("let t = max(1, min(threads, n))")
             w.line("if t == 1 { body(0, 0, n); return }")
-            w.line("DispatchQueue.concurrentPerform(iterations: t) { k in body(k, n * k / t, n * (k + 1) / t) }")
+            w.line("Workers.shared.run(t) { k in body(k, n * k / t, n * (k + 1) / t) }")
         }
         w.line()
         w.line("/// Zeroes the border of a bordered tensor (its buffer may hold an older, larger tensor).")
