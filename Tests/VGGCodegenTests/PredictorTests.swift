@@ -50,6 +50,21 @@ struct PredictorTests {
             #expect(report.results.allSatisfy { $0.argmaxAgrees })
             #expect(report.results.allSatisfy { $0.worstStageRatio > 0 })  // Winograd rounds differently
         }
+        // Every tile and channel is computed the same way whoever computes it: the outputs are
+        // bit-identical for any thread count, more threads than CPUs included (the workers
+        // then park between steps instead of spinning).
+        let dir = built.directory
+        var rng = SeededGenerator(seed: 11)
+        try writeFloats((0..<(14 * 10 * 16)).map { _ in rng.uniform(-1...1) }, to: dir.appendingPathComponent("in.f32"))
+        var outputs: [[Float]] = []
+        for threads in [1, 2, 3, 8] {
+            let out = dir.appendingPathComponent("out\(threads).f32")
+            let r = try run(built.binary, ["--raw", dir.appendingPathComponent("in.f32").path, "--threads", "\(threads)",
+                                           "--output-raw", out.path])
+            #expect(r.status == 0)
+            outputs.append(try readFloats(out))
+        }
+        #expect(outputs.allSatisfy { $0.map(\.bitPattern) == outputs[0].map(\.bitPattern) })
     }
 
     /// The same faults as below, injected into Winograd layers: check names the step.
