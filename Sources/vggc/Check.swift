@@ -4,6 +4,7 @@ import VGGCheck
 import VGGCore
 import VGGEngine
 import VGGFormat
+import VGGTrain
 
 /// `vggc check`: proves a predictor computes what the model defines, or shows where not.
 struct Check: ParsableCommand {
@@ -22,6 +23,10 @@ struct Check: ParsableCommand {
         u = 2⁻²⁴; exactly 0 for ReLU, max-pool and copies. The first step outside its bound is
         named with position and both values. End-to-end differences of the logits and
         probabilities (max |Δ|, relative, ULP, top-1 agreement) are reported alongside.
+        --labelled DIR adds what the predictor changes on labelled images (CLASS/* or a
+        dataset root with test/CLASS/*): its accuracy, precision, recall, specificity, F1 and
+        ROC AUC next to the engine's (the model's fp32 definition), the change, and the top-1
+        agreement. Informational: the pass criterion stays the stage-by-stage bound.
 
         Exit codes: 0 agree, 2 disagree, 64 usage, 65 bad data (or a predictor built from a
         different model), 66 missing file.
@@ -36,6 +41,9 @@ struct Check: ParsableCommand {
 
     @Option(help: "Folder of images to compare too (searched recursively).")
     var images: String?
+
+    @Option(help: "Labelled folder (CLASS/* images, or a dataset root with test/CLASS/*): also report the predictor's metrics next to the engine's (accuracy, precision, recall, specificity, F1, ROC AUC), their change and the top-1 agreement.")
+    var labelled: String?
 
     @Option(help: "Seeded random inputs to compare.")
     var random = 32
@@ -91,10 +99,22 @@ struct Check: ParsableCommand {
             if live { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             disagree = !report.passed
             let timing = bench ? try checker.benchmark(runs: benchRuns, seed: seed) : nil
+            var comparison: LabelledComparison?
+            if let labelled {
+                if live { FileHandle.standardError.write(Data("\rlabelled images …\u{1B}[K".utf8)) }
+                let set = try LabelledImages(path: labelled, model: loaded.model)
+                let t = threads ?? Engine.defaultThreads
+                comparison = try LabelledComparison(folder: set.root, labels: set.labels, classes: loaded.model.labels,
+                                                    engine: set.engineProbabilities(loaded.model, threads: t),
+                                                    predictor: set.predictorProbabilities(process, model: loaded.model, threads: t))
+                if live { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            }
             if json {
-                try printJSON(CheckJSON(model: model, predictor: predictor, sha256: loaded.info.hash, report: report, bench: timing))
+                try printJSON(CheckJSON(model: model, predictor: predictor, sha256: loaded.info.hash, report: report, bench: timing,
+                                        labelled: comparison))
             } else {
                 print(render(report))
+                if let comparison { print(comparison.text) }
                 if let t = timing {
                     print(Format.table([
                         ["bench", "batch 1, \(t.threads) thread(s), \(t.runs) runs each, network only"],
@@ -149,8 +169,9 @@ struct CheckJSON: Encodable {
     var sha256: String
     var report: Checker.Report
     var bench: LatencyComparison?
+    var labelled: LabelledComparison?
     var passed: Bool { report.passed }
-    enum CodingKeys: String, CodingKey { case model, predictor, sha256, report, passed, bench }
+    enum CodingKeys: String, CodingKey { case model, predictor, sha256, report, passed, bench, labelled }
     func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(model, forKey: .model)
@@ -159,5 +180,6 @@ struct CheckJSON: Encodable {
         try c.encode(report, forKey: .report)
         try c.encode(passed, forKey: .passed)
         try c.encodeIfPresent(bench, forKey: .bench)
+        try c.encodeIfPresent(labelled, forKey: .labelled)
     }
 }

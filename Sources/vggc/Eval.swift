@@ -55,18 +55,8 @@ struct Eval: ParsableCommand {
             let file = try ModelFile.read(path: model)
             let loaded = file.model
             let threads = self.threads ?? Engine.defaultThreads
-            var root = folder
-            let testPath = (folder as NSString).appendingPathComponent("test")
-            if FileManager.default.fileExists(atPath: testPath) { root = testPath }
-            let images = try ImageFolder(path: root)
-            // Classes are matched by name, so folder order never silently permutes labels.
-            let mapping = try images.classes.map { name -> Int in
-                guard let i = loaded.labels.firstIndex(of: name) else {
-                    throw TrainingError.classMismatch(expected: loaded.labels, found: images.classes)
-                }
-                return i
-            }
-            let labels = images.images.map { mapping[$0.classIndex] }
+            let set = try LabelledImages(path: folder, model: loaded)
+            let root = set.root, labels = set.labels
             let start = Date()
             let probabilities: [[Float]]
             if let predictor {
@@ -74,21 +64,9 @@ struct Eval: ParsableCommand {
                 let hash = file.info.hash
                 let built = try process.modelHash()
                 guard built == hash else { throw CheckError.hashMismatch(predictor: built, model: hash) }
-                // Per image the predictor writes its logits, then one probability per label.
-                let shapes = try loaded.validate()
-                let logits = shapes[shapes.count - 2].elementCount, classes = loaded.labels.count
-                let raw = try process.outputs(images: images.images.map(\.path), valuesPerImage: logits + classes, threads: threads)
-                probabilities = raw.map { Array($0.suffix(classes)) }
+                probabilities = try set.predictorProbabilities(process, model: loaded, threads: threads)
             } else {
-                let data = try DatasetLoader.load(images, spec: loaded.input, threads: threads)
-                let engine = try Engine(model: loaded, threads: threads)
-                var all: [[Float]] = []
-                let n = data.elementCount
-                for s in stride(from: 0, to: data.count, by: 32) {
-                    let c = min(32, data.count - s)
-                    all += try engine.probabilities(Array(data.inputs[s * n ..< (s + c) * n]), batch: c)
-                }
-                probabilities = all
+                probabilities = try set.engineProbabilities(loaded, threads: threads)
             }
             let seconds = Date().timeIntervalSince(start)
             let evaluation = try Evaluation(classes: loaded.labels, probabilities: probabilities, labels: labels,

@@ -140,6 +140,14 @@ struct Train: ParsableCommand {
         if patience != nil, validationSplit == 0, !validateOnTest {
             throw ValidationError("--patience watches the validation loss: give --validation-split > 0 or --validate-on-test")
         }
+        if lrSchedule.lowercased().hasPrefix("plateau"), validationSplit == 0, !validateOnTest {
+            throw ValidationError("--lr-schedule plateau watches the validation loss: give --validation-split > 0 or --validate-on-test")
+        }
+        if classWeight && oversample {
+            // Oversampling already evens the classes each epoch; weighting the loss on top
+            // would count the smaller classes twice.
+            throw ValidationError("--class-weight and --oversample both correct the class imbalance; choose one")
+        }
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be 1...256, got \(threads)") }
         guard threshold > 0, threshold < 1 else { throw ValidationError("--threshold must be in (0, 1), got \(threshold)") }
         _ = try trainingOptions()

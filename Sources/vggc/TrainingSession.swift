@@ -133,6 +133,15 @@ struct TrainingSession {
         guard fine.keptEpoch > 0 else { return (full, history, .interrupted, outcome.keptEpoch) }
         let offset = history.epochs.count
         for var record in fine.history.epochs { record.epoch += offset; history.epochs.append(record) }
+        // Fine-tuning can make things worse: keep whichever phase's kept weights validated
+        // better (both losses are on the same validation images through the same network).
+        let headLoss = outcome.history.epochs.first { $0.epoch == outcome.keptEpoch }?.validationLoss
+        let fineLoss = fine.history.epochs.first { $0.epoch == fine.keptEpoch }?.validationLoss
+        if let h = headLoss, let f = fineLoss, !(f < h) {
+            say("fine-tuning did not lower the validation loss (\(String(format: "%.4f", f)) vs \(String(format: "%.4f", h)) "
+                + "after the head): keeping the head-only weights of epoch \(outcome.keptEpoch)")
+            return (full, history, fine.stopReason, outcome.keptEpoch)
+        }
         return (tuned, history, fine.stopReason, offset + fine.keptEpoch)
     }
 

@@ -80,6 +80,18 @@ struct TrainCLITests {
         let c = ((p?["evaluation"] as? [String: Any])?["confusion"] as? [String: Any])?["counts"] as? [[Int]]
         #expect(c != nil && c == a)
         #expect(p?["runner"] as? String == binary)
+        // check --labelled: the predictor's metrics next to the engine's, and their change.
+        let labelled = try CLI.run(["check", out, binary, "--random", "1", "--labelled", data.path, "--json"])
+        #expect(labelled.status == 0, "\(labelled.stderr)")
+        let l = (try JSONSerialization.jsonObject(with: Data(labelled.stdout.utf8)) as? [String: Any])?["labelled"] as? [String: Any]
+        #expect(l?["images"] as? Int == 16)
+        #expect(l?["top1Agreement"] as? Int == 16)
+        let lc = ((l?["predictor"] as? [String: Any])?["confusion"] as? [String: Any])?["counts"] as? [[Int]]
+        let le = ((l?["engine"] as? [String: Any])?["confusion"] as? [String: Any])?["counts"] as? [[Int]]
+        #expect(lc == a && le == a)
+        let labelledText = try CLI.run(["check", out, binary, "--random", "1", "--labelled", data.path])
+        #expect(labelledText.status == 0 && labelledText.stdout.contains("top-1 agreement") && labelledText.stdout.contains("recall"))
+        #expect(try CLI.run(["check", out, binary, "--random", "1", "--labelled", data.appendingPathComponent("none").path]).status == 66)
         // A predictor built from another model is refused.
         let other = data.appendingPathComponent("other.bin").path
         #expect(try CLI.run(["create", "--arch", "vgg11", "--width", "0.0625", "--input", "32x32x1", "--head", "gap",
@@ -152,6 +164,10 @@ struct TrainCLITests {
         #expect(usage.status == 64)
         let noBase = try CLI.run(["train", data.path, "--freeze-base", "-o", out])
         #expect(noBase.status == 64 && noBase.stderr.contains("--freeze-base needs --base"))
+        let twice = try CLI.run(["train", data.path, "--class-weight", "--oversample", "-o", out])
+        #expect(twice.status == 64 && twice.stderr.contains("choose one"))
+        let plateau = try CLI.run(["train", data.path, "--lr-schedule", "plateau:2:0.5", "--validation-split", "0", "-o", out])
+        #expect(plateau.status == 64 && plateau.stderr.contains("validation loss"))
     }
 
     @Test func evalRejectsFoldersWhoseClassesAreNotTheModelsLabels() throws {
