@@ -34,6 +34,7 @@ enum Network {
     static let modelHash = "3c8f9cef1abe7eb9b7217c25d745cd06bd2b78a25d82998c10d69d733a49caa9"
     static let generatorVersion = "0.1.0"
     static let targetCPU = "native"
+    static let precision = "fp32"
     static let inputHeight = 128, inputWidth = 128, inputChannels = 1
     static let pixelScale: Float = 0.003921569
     static let mean: [Float] = [0.0]

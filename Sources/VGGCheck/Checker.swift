@@ -27,7 +27,14 @@ public struct Checker {
     public let predictor: PredictorProcess
     public let threads: Int
 
-    public init(model: Model, predictor: PredictorProcess, threads: Int = Engine.defaultThreads) throws {
+    /// The predictor's arithmetic: a bf16 predictor is verified against the model's bf16
+    /// emulation (`Model.bf16Emulation`), its conv/dense stages fed bfloat16-rounded inputs.
+    public let precision: Precision
+
+    public init(model: Model, predictor: PredictorProcess, threads: Int = Engine.defaultThreads,
+                precision: Precision = .fp32) throws {
+        self.precision = precision
+        let model = precision == .bf16 ? try model.bf16Emulation() : model
         self.model = model
         self.engine = try Engine(model: model, threads: threads)
         self.predictor = predictor
@@ -119,6 +126,11 @@ public struct Checker {
             // A Winograd step gets that algorithm's bound (docs/verification.md); only a
             // convolution can be one, which the engine checks.
             let winograd: Set<Int> = trace.algorithms[k] == "winograd4x4" ? [first] : []
+            // A bf16 predictor rounds a convolution's or dense layer's input to bfloat16: so
+            // does the definition it is checked against.
+            if precision == .bf16, [.conv2D, .dense].contains(model.layers[first].layer.kind) {
+                stageInput = stageInput.map(\.roundedToBF16)
+            }
             let (outputs, bounds) = try engine.stageBounds(layers: first...last, input: stageInput, winogradLayers: winograd)
             guard outputs.last!.count == values.count else {
                 throw CheckError.outputSize(path: step, bytes: values.count * 4, expected: outputs.last!.count * 4)

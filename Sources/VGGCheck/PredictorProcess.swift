@@ -1,4 +1,5 @@
 import Foundation
+import VGGCore
 
 /// Why a predictor could not be run or checked.
 public enum CheckError: Error, Equatable, CustomStringConvertible {
@@ -45,6 +46,16 @@ public struct PredictorProcess {
             throw CheckError.noHashInVersion(path: path, output: out)
         }
         return String(out[range].dropFirst(7))
+    }
+
+    /// The arithmetic the predictor was built with (`precision …` in its `--version`; fp32 when
+    /// a predictor does not say).
+    public func precision() throws -> Precision {
+        let out = try run(["--version"]).stdout
+        guard let range = out.range(of: #"precision [a-z0-9]+"#, options: .regularExpression) else { return .fp32 }
+        let name = String(out[range].dropFirst(10))
+        guard let p = Precision(rawValue: name) else { throw CheckError.unknownStep("precision \(name)") }
+        return p
     }
 
     /// Runs `--raw` inputs through the predictor; returns per input its raw output floats.

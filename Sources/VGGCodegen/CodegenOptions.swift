@@ -12,11 +12,15 @@ public struct CodegenOptions: Sendable {
     public var unrollTaps: Bool
     /// Which 3×3 stride-1 convolutions run as Winograd F(4×4, 3×3) (see `Winograd`).
     public var winograd: WinogradPolicy
+    /// fp32, or bf16: weights stored as bfloat16 and conv/dense inputs rounded to it
+    /// (`Precision`); bf16 uses direct convolution only.
+    public var precision: Precision
     /// Deliberate bugs, for tests that prove `vggc check` catches them. Never set by users.
     public var faults: [Fault]
 
     public init(name: String, modelHash: String, targetCPU: String = "native", unrollTaps: Bool = false,
-                winograd: WinogradPolicy = .auto, faults: [Fault] = []) {
+                winograd: WinogradPolicy = .auto, precision: Precision = .fp32, faults: [Fault] = []) {
+        self.precision = precision
         self.unrollTaps = unrollTaps
         self.winograd = winograd
         self.name = name
@@ -56,4 +60,5 @@ public func canonicalCommand(modelFile: String, options: CodegenOptions) -> Stri
     "vggc compile \(modelFile) --name \(options.name) --target-cpu \(options.targetCPU)"
         + (options.unrollTaps ? " --unroll-taps" : "")
         + (options.winograd == .auto ? "" : " --winograd \(options.winograd.rawValue)")
+        + (options.precision == .fp32 ? "" : " --precision \(options.precision.rawValue)")
 }

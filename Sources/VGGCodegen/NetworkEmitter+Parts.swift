@@ -44,6 +44,7 @@ extension NetworkEmitter {
             w.line("static let modelHash = \(literal(options.modelHash))")
             w.line("static let generatorVersion = \(literal(ToolchainVersion.string))")
             w.line("static let targetCPU = \(literal(options.targetCPU))")
+            w.line("static let precision = \(literal(options.precision.rawValue))")
             w.line("static let inputHeight = \(model.input.height), inputWidth = \(model.input.width), inputChannels = \(model.input.channels)")
             w.line("static let pixelScale: Float = \(literal(model.input.pixelScale))")
             w.line("static let mean: [Float] = \(literal(model.input.mean))")
@@ -83,7 +84,28 @@ extension NetworkEmitter {
         w.line()
     }
 
-    static func emitSupport(_ w: inout SourceWriter) {
+    static func emitSupport(_ w: inout SourceWriter, bf16: Bool) {
+        if bf16 {
+            w.line("/// Rounds a conv/dense input to bfloat16 in place (to nearest, ties to even; NaN stays NaN),")
+            w.line("/// as the bf16 model defines it; its zero border stays zero.")
+            w.block("func roundToBF16(_ p: UnsafeMutablePointer<Float>, _ count: Int)") { w in
+                w.line("var i = 0")
+                w.block("while i + 16 <= count") { w in
+                    w.line("let bits = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD16<UInt32>.self)")
+                    w.line("let rounded = (bits &+ 0x7FFF &+ ((bits &>> 16) & 1)) & 0xFFFF_0000")
+                    w.line("let isNaN = (bits & 0x7FFF_FFFF) .> 0x7F80_0000")
+                    w.line("let out = rounded.replacing(with: (bits & 0xFFFF_0000) | 0x0040_0000, where: isNaN)")
+                    w.line("UnsafeMutableRawPointer(p + i).storeBytes(of: out, as: SIMD16<UInt32>.self)")
+                    w.line("i += 16")
+                }
+                w.block("while i < count") { w in
+                    w.line("let b = p[i].bitPattern")
+                    w.line("p[i] = p[i].isNaN ? Float(bitPattern: (b & 0xFFFF_0000) | 0x0040_0000) : Float(bitPattern: (b &+ 0x7FFF &+ ((b >> 16) & 1)) & 0xFFFF_0000)")
+                    w.line("i += 1")
+                }
+            }
+            w.line()
+        }
         w.line("/// Splits 0..<n into one contiguous range per thread (persistent workers: Workers.swift).")
         w.line("@inline(__always)")
         w.block("func parallelRanges(_ n: Int, _ threads: Int, _ body: (Int, Int) -> Void)") { w in

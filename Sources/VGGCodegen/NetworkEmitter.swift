@@ -14,8 +14,12 @@ public struct GeneratedNetwork {
 }
 
 public enum NetworkEmitter {
-    public static func generate(_ model: Model, options: CodegenOptions, modelFile: String) throws -> GeneratedNetwork {
-        let schedule = try Schedule(model, winograd: options.winograd)
+    public static func generate(_ original: Model, options: CodegenOptions, modelFile: String) throws -> GeneratedNetwork {
+        // A bf16 predictor computes the bf16 emulation of the model (BN folded, weights
+        // rounded; `Precision`), with direct convolutions only.
+        let bf16 = options.precision == .bf16
+        let model = bf16 ? try original.bf16Emulation() : original
+        let schedule = try Schedule(model, winograd: bf16 ? .off : options.winograd)
         let steps = schedule.steps
         var packer = WeightPacker()
         var body = SourceWriter()      // small per-step kernels
@@ -67,21 +71,34 @@ public enum NetworkEmitter {
                 }
                 let e = ConvolutionEmitter(conv: conv, g: g, input: inS, output: outS, relu: relu, pool: pool,
                                            shifted: options.has { $0 == .wrongPadding(layer: first) },
-                                           unrollTaps: options.unrollTaps)
-                packer.append(packBlocks(weight, rows: g.kernelHeight * g.kernelWidth * conv.inChannels,
-                                         outputs: conv.outChannels, lanes: e.lanes), key: "\(k).weight")
+                                           unrollTaps: options.unrollTaps, bf16: bf16)
+                let packed = packBlocks(weight, rows: g.kernelHeight * g.kernelWidth * conv.inChannels,
+                                        outputs: conv.outChannels, lanes: e.lanes)
+                if bf16 {
+                    packer.appendBF16(packed, rows: g.kernelHeight * g.kernelWidth * conv.inChannels, rowsPerGroup: conv.inChannels,
+                                      lanes: e.lanes, key: "\(k).weight")
+                } else {
+                    packer.append(packed, key: "\(k).weight")
+                }
                 packer.append(padded(bias, to: e.lanes), key: "\(k).bias")
                 let name = kernels.register(e.functionName) { e.emit(&$0, name: $1) }
-                run.line("parallelRanges(\(e.rows), threads) { \(name)(\(x), \(y), w + \(packer.offsets["\(k).weight"]!), w + \(packer.offsets["\(k).bias"]!), $0, $1) }")
+                if bf16 { run.line("roundToBF16(\(x), \(inS.floats))") }
+                run.line("parallelRanges(\(e.rows), threads) { \(name)(\(x), \(y), \(weights(packer.offsets["\(k).weight"]!, bf16)), w + \(packer.offsets["\(k).bias"]!), $0, $1) }")
             case let .dense(dense, bn, relu):
                 let bnName = bn.map { ($0, model.layers[step.layers[1]].name) }
                 let (weight, bias) = foldedParameters(model: model, layer: first, outputs: dense.outFeatures,
                                                       hasBias: dense.hasBias, batchNorm: bnName, options: options)
-                let e = DenseEmitter(dense: dense, relu: relu)
-                packer.append(packBlocks(weight, rows: dense.inFeatures, outputs: dense.outFeatures, lanes: e.lanes), key: "\(k).weight")
+                let e = DenseEmitter(dense: dense, relu: relu, bf16: bf16)
+                let packed = packBlocks(weight, rows: dense.inFeatures, outputs: dense.outFeatures, lanes: e.lanes)
+                if bf16 {
+                    packer.appendBF16(packed, rows: dense.inFeatures, rowsPerGroup: dense.inFeatures, lanes: e.lanes, key: "\(k).weight")
+                } else {
+                    packer.append(packed, key: "\(k).weight")
+                }
                 packer.append(padded(bias, to: e.lanes), key: "\(k).bias")
                 let name = kernels.register(e.functionName) { e.emit(&$0, name: $1) }
-                run.line("parallelRanges(\(e.blocks), threads) { \(name)(\(x), \(y), w + \(packer.offsets["\(k).weight"]!), w + \(packer.offsets["\(k).bias"]!), $0, $1) }")
+                if bf16 { run.line("roundToBF16(\(x), \(inS.floats))") }
+                run.line("parallelRanges(\(e.blocks), threads) { \(name)(\(x), \(y), \(weights(packer.offsets["\(k).weight"]!, bf16)), w + \(packer.offsets["\(k).bias"]!), $0, $1) }")
             case let .pool(g, isMax):
                 let e = PoolEmitter(g: g, channels: inS.channels, isMax: isMax, output: outS)
                 let name = kernels.register(e.functionName) { e.emit(&$0, name: $1) }
@@ -141,7 +158,7 @@ public enum NetworkEmitter {
             }
         }
         w.line()
-        emitSupport(&w)
+        emitSupport(&w, bf16: bf16)
         w.line()
         w.line("// MARK: - Kernels")
         w.line()
@@ -149,6 +166,12 @@ public enum NetworkEmitter {
         return GeneratedNetwork(source: w.text, weights: packer.bytes, arenaBytes: arenaFloats * 4, stepNames: steps.map(\.name))
     }
 
+}
+
+/// The argument a kernel gets for its packed weights at float offset `offset`: a float
+/// pointer, or (bf16) the same bytes as 32-bit words of two bfloat16 weights.
+func weights(_ offset: Int, _ bf16: Bool) -> String {
+    bf16 ? "UnsafeRawPointer(w + \(offset)).assumingMemoryBound(to: UInt32.self)" : "w + \(offset)"
 }
 
 /// Kernels by name. Layers whose kernels come out identical share one function; a kernel

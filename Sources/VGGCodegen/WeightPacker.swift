@@ -19,6 +19,25 @@ struct WeightPacker {
         floats += values
     }
 
+    /// bfloat16 weights for the bf16 kernels, from `packBlocks` output `[block][rows][lanes]`
+    /// whose rows fall in groups of `rowsPerGroup` (a convolution's taps × Cin; one group of
+    /// all inputs for dense): per block and group, rows paired as 32-bit words
+    /// `[pair][lanes]`, row 2k in the low half and row 2k+1 in the high half (0 past an odd
+    /// group's end). A kernel widens one word vector into both rows' float32 weights with a
+    /// shift and a mask.
+    mutating func appendBF16(_ packed: [Float], rows: Int, rowsPerGroup: Int, lanes: Int, key: String) {
+        let blocks = packed.count / (rows * lanes), groups = rows / rowsPerGroup, pairs = (rowsPerGroup + 1) / 2
+        var words = [Float]()
+        words.reserveCapacity(blocks * groups * pairs * lanes)
+        for b in 0..<blocks { for gr in 0..<groups { for p in 0..<pairs { for l in 0..<lanes {
+            let row = gr * rowsPerGroup + 2 * p
+            let lo = packed[(b * rows + row) * lanes + l].bf16Bits
+            let hi = 2 * p + 1 < rowsPerGroup ? packed[(b * rows + row + 1) * lanes + l].bf16Bits : 0
+            words.append(Float(bitPattern: UInt32(lo) | UInt32(hi) << 16))
+        } } } }
+        append(words, key: key)
+    }
+
     /// Little-endian bytes of the blob, for `weights.bin`.
     var bytes: [UInt8] {
         var out = [UInt8]()

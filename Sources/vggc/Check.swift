@@ -23,6 +23,9 @@ struct Check: ParsableCommand {
         u = 2⁻²⁴; exactly 0 for ReLU, max-pool and copies. The first step outside its bound is
         named with position and both values. End-to-end differences of the logits and
         probabilities (max |Δ|, relative, ULP, top-1 agreement) are reported alongside.
+        A predictor built with --precision bf16 is checked against the model's bf16 emulation
+        (batch norm folded, weights rounded to bfloat16, conv/dense inputs rounded): exactly
+        what it computes, up to float32 summation order.
         --labelled DIR adds what the predictor changes on labelled images (CLASS/* or a
         dataset root with test/CLASS/*): its accuracy, precision, recall, specificity, F1 and
         ROC AUC next to the engine's (the model's fp32 definition), the change, and the top-1
@@ -82,7 +85,13 @@ struct Check: ParsableCommand {
                 if !allowHashMismatch { throw CheckError.hashMismatch(predictor: builtFrom, model: loaded.info.hash) }
                 printWarning("the predictor was built from sha256:\(builtFrom), the model is sha256:\(loaded.info.hash); comparing anyway")
             }
-            let checker = try Checker(model: loaded.model, predictor: process, threads: threads ?? Engine.defaultThreads)
+            let precision = try process.precision()
+            let checker = try Checker(model: loaded.model, predictor: process, threads: threads ?? Engine.defaultThreads,
+                                      precision: precision)
+            if precision != .fp32 && !json {
+                print("precision \(precision.rawValue): stages are checked against the model's \(precision.rawValue) emulation "
+                      + "(weights rounded, batch norm folded, conv/dense inputs rounded); --labelled measures it against fp32")
+            }
             var files: [String] = []
             if let images {
                 var isDirectory: ObjCBool = false

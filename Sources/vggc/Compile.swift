@@ -37,6 +37,9 @@ struct Compile: ParsableCommand {
     @Option(help: "Winograd F(4×4, 3×3) for 3×3 stride-1 convolutions: auto (where measured to win), on (every eligible layer) or off (direct convolution only).")
     var winograd: WinogradPolicy = .auto
 
+    @Option(help: "fp32, or bf16: weights stored as bfloat16 (half the bytes) and conv/dense inputs rounded to it, direct convolution only. Check it with vggc check (against the bf16 model) and --labelled (against fp32).")
+    var precision: Precision = .fp32
+
     @Flag(help: "Write the source folder only; do not build.")
     var sourceOnly = false
 
@@ -53,7 +56,7 @@ struct Compile: ParsableCommand {
             let loaded = try ModelFile.read(path: model)
             let predictorName = name ?? Self.defaultName(for: model)
             let options = CodegenOptions(name: predictorName, modelHash: loaded.info.hash, targetCPU: targetCPU,
-                                         unrollTaps: unrollTaps, winograd: winograd)
+                                         unrollTaps: unrollTaps, winograd: winograd, precision: precision)
             let directory = sourceDir ?? "Generated/\(predictorName)"
             if !json { print("generating \(directory) …") }
             let sources = try PredictorBuilder.writeSources(model: loaded.model, options: options,
@@ -112,3 +115,4 @@ struct CompileReport: Encodable {
 }
 
 extension WinogradPolicy: ExpressibleByArgument {}
+extension Precision: ExpressibleByArgument {}

@@ -67,6 +67,28 @@ struct PredictorTests {
         #expect(outputs.allSatisfy { $0.map(\.bitPattern) == outputs[0].map(\.bitPattern) })
     }
 
+    /// `--precision bf16`: weights half the bytes, and the predictor computes its model's bf16
+    /// emulation (BN folded, weights and conv/dense inputs rounded) up to summation order —
+    /// check, which detects the precision from `--version`, holds it to that. Odd channel
+    /// counts (3, 15, 33) exercise the unpaired last channel.
+    @Test(arguments: ["small_vgg", "odd_sizes"])
+    func bf16PredictorComputesItsEmulation(_ name: String) throws {
+        let model = try (name == "small_vgg" ? TestModels.smallVGG : TestModels.oddSizes)()
+        let built = try BuiltPredictor(model, name: "\(name)_bf16", precision: .bf16)
+        defer { built.remove() }
+        let process = try PredictorProcess(path: built.binary)
+        #expect(try process.precision() == .bf16)
+        let report = try built.check(model, random: 4)
+        #expect(report.passed, "first divergence: \(report.firstDivergence.map { "\($0)" } ?? "none")")
+        let fp32 = try NetworkEmitter.generate(model, options: CodegenOptions(name: name, modelHash: "", winograd: .off),
+                                               modelFile: "m.bin")
+        let ratio = Double(built.sources.network.weights.count) / Double(fp32.weights.count)
+        #expect(ratio < 0.6, "bf16 weights are \(ratio) of fp32's")
+        // Against the model itself (not its emulation), the bf16 rounding shows.
+        let plain = try Checker(model: model, predictor: process, threads: 2).run(random: 2, seed: 7, images: [])
+        #expect(!plain.passed, "a bf16 predictor must not pass as an fp32 one")
+    }
+
     /// The same faults as below, injected into Winograd layers: check names the step.
     @Test(arguments: [
         FaultCase(fault: .wrongPadding(layer: "wa"), step: "wa+wa_relu+wa_pool"),

@@ -118,17 +118,19 @@ struct BuiltPredictor {
     let sources: PredictorBuilder.Sources
 
     init(_ model: Model, name: String, faults: [CodegenOptions.Fault] = [], unrollTaps: Bool = false,
-         winograd: WinogradPolicy = .auto) throws {
+         winograd: WinogradPolicy = .auto, precision: Precision = .fp32) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("vggc-codegen-\(UUID().uuidString)")
         let options = CodegenOptions(name: name, modelHash: String(repeating: "0", count: 64), unrollTaps: unrollTaps,
-                                     winograd: winograd, faults: faults)
+                                     winograd: winograd, precision: precision, faults: faults)
         sources = try PredictorBuilder.writeSources(model: model, options: options, modelFile: "\(name).bin",
                                                     to: directory.appendingPathComponent("src").path)
         binary = try PredictorBuilder.build(sources, options: options, output: directory.appendingPathComponent(name).path).output
     }
 
     func check(_ model: Model, random: Int = 4, threads: Int = 2) throws -> Checker.Report {
-        try Checker(model: model, predictor: PredictorProcess(path: binary), threads: threads).run(random: random, seed: 7, images: [])
+        let process = try PredictorProcess(path: binary)
+        return try Checker(model: model, predictor: process, threads: threads, precision: process.precision())
+            .run(random: random, seed: 7, images: [])
     }
 
     func remove() { try? FileManager.default.removeItem(at: directory) }

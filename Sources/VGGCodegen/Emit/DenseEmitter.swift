@@ -9,23 +9,41 @@ import VGGCore
 struct DenseEmitter {
     let dense: Dense
     let relu: Bool
+    /// bfloat16 weights, widened as they stream (see `ConvolutionEmitter.bf16`).
+    var bf16 = false
 
     var lanes: Int { denseLanes(dense.outFeatures) }
     var blocks: Int { (dense.outFeatures + lanes - 1) / lanes }
-    var functionName: String { "dense_\(dense.inFeatures)to\(dense.outFeatures)" + (relu ? "_relu" : "") }
+    var functionName: String { "dense_\(dense.inFeatures)to\(dense.outFeatures)" + (relu ? "_relu" : "") + (bf16 ? "_bf16" : "") }
 
     func emit(_ w: inout SourceWriter, name: String) {
         let vectors = lanes / 16, n = dense.inFeatures, out = dense.outFeatures
         w.line("/// Dense \(dense.summary)\(relu ? ", ReLU" : ""); weights [\(blocks) blocks][\(n)][\(lanes)].")
         w.line("@inline(never)")
-        w.block("func \(name)(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ blockStart: Int, _ blockEnd: Int)") { w in
+        w.block("func \(name)(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ w: UnsafePointer<\(bf16 ? "UInt32" : "Float")>, _ b: UnsafePointer<Float>, _ blockStart: Int, _ blockEnd: Int)") { w in
             w.block("for ob in blockStart..<blockEnd") { w in
-                w.line("let wb = w + ob * \(n * lanes)")
+                w.line("let wb = w + ob * \(bf16 ? (n + 1) / 2 * lanes : n * lanes)")
                 for v in 0..<vectors { w.line("var a\(v) = UnsafeRawPointer(b + ob * \(lanes) + \(v * 16)).load(as: SIMD16<Float>.self)") }
-                w.block("for i in 0..<\(n)") { w in
-                    w.line("let s = SIMD16<Float>(repeating: x[i])")
-                    w.line("let wp = UnsafeRawPointer(wb + i * \(lanes))")
-                    for v in 0..<vectors { w.line("a\(v) = a\(v).addingProduct(s, wp.load(fromByteOffset: \(v * 64), as: SIMD16<Float>.self))") }
+                if bf16 {
+                    // Two inputs per word vector (`WeightPacker.appendBF16`), in ascending order.
+                    func pair(_ w: inout SourceWriter, i: String, word: String, both: Bool) {
+                        w.line("let wp = UnsafeRawPointer(wb + \(word) * \(lanes))")
+                        w.line("let s0 = SIMD16<Float>(repeating: x[\(i)])")
+                        if both { w.line("let s1 = SIMD16<Float>(repeating: x[\(i) + 1])") }
+                        for v in 0..<vectors {
+                            w.line("let u\(v) = wp.load(fromByteOffset: \(v * 64), as: SIMD16<UInt32>.self)")
+                            w.line("a\(v) = a\(v).addingProduct(s0, unsafeBitCast(u\(v) &<< 16, to: SIMD16<Float>.self))")
+                            if both { w.line("a\(v) = a\(v).addingProduct(s1, unsafeBitCast(u\(v) & 0xFFFF_0000, to: SIMD16<Float>.self))") }
+                        }
+                    }
+                    if n >= 2 { w.block("for i2 in 0..<\(n / 2)") { w in pair(&w, i: "2 * i2", word: "i2", both: true) } }
+                    if n % 2 == 1 { w.block("do") { w in pair(&w, i: "\(n - 1)", word: "\(n / 2)", both: false) } }
+                } else {
+                    w.block("for i in 0..<\(n)") { w in
+                        w.line("let s = SIMD16<Float>(repeating: x[i])")
+                        w.line("let wp = UnsafeRawPointer(wb + i * \(lanes))")
+                        for v in 0..<vectors { w.line("a\(v) = a\(v).addingProduct(s, wp.load(fromByteOffset: \(v * 64), as: SIMD16<Float>.self))") }
+                    }
                 }
                 w.line("let yp = y + ob * \(lanes)")
                 let lastValid = out - (blocks - 1) * lanes

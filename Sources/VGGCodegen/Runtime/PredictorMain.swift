@@ -199,7 +199,7 @@ struct Predictor {
                 case "--version":
                     flag()
                     print("\(program) — vggc \(Network.generatorVersion) predictor for model \(Network.name), "
-                          + "sha256:\(Network.modelHash), target \(Network.targetCPU)")
+                          + "sha256:\(Network.modelHash), target \(Network.targetCPU), precision \(Network.precision)")
                     exit(0)
                 case "--help", "-h": flag(); print(usage); exit(0)
                 default: fail("unknown option \(arg) (see --help)", PredictorExit.usage)

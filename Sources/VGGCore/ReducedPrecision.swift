@@ -1,0 +1,84 @@
+/// What arithmetic a compiled predictor uses, and the model it then computes exactly.
+///
+/// A `bf16` predictor stores its convolution and dense weights as bfloat16 (half the bytes)
+/// and rounds each convolution's and dense layer's input to bfloat16; products of two
+/// bfloat16 values are exact in float32 and every sum, bias, batch norm, ReLU, pool and
+/// softmax stays float32. So it computes, up to float32 summation order, the float32
+/// model `bf16Emulation()` returns, run on bfloat16-rounded layer inputs — which is what
+/// `vggc check` verifies it against, stage by stage, with the usual bounds; what the
+/// rounding costs against the original float32 model is measured separately on labelled
+/// images (`check --labelled`).
+public enum Precision: String, CaseIterable, Sendable {
+    case fp32
+    case bf16
+}
+
+extension Float {
+    /// The nearest bfloat16 value (round to nearest, ties to even), as a Float. NaN stays
+    /// NaN and infinities stay infinite; a finite value beyond bfloat16's range becomes
+    /// infinite, as the conversion instructions do.
+    public var roundedToBF16: Float { Float(bitPattern: UInt32(bf16Bits) << 16) }
+
+    /// The upper 16 bits of `roundedToBF16`.
+    public var bf16Bits: UInt16 {
+        let bits = bitPattern
+        if isNaN { return UInt16(bits >> 16) | 0x40 }  // stays a (quiet) NaN
+        let rounded = bits &+ 0x7FFF &+ ((bits >> 16) & 1)
+        return UInt16(rounded >> 16)
+    }
+}
+
+extension Model {
+    /// The float32 model a `bf16` predictor computes: every BatchNorm directly after a
+    /// Conv2D or Dense folded into it (scale and shift in Double, rounded once, as
+    /// `vggc compile` folds them), then every Conv2D and Dense weight rounded to bfloat16.
+    /// Biases stay float32. Layer names are kept, so a predictor's steps name the same layers.
+    public func bf16Emulation() throws -> Model {
+        _ = try validate()
+        var out = self
+        out.layers = []
+        var i = 0
+        while i < layers.count {
+            var named = layers[i]
+            let next: BatchNorm? = i + 1 < layers.count ? {
+                if case let .batchNorm(b) = layers[i + 1].layer { return b } else { return nil }
+            }() : nil
+            let outputs: Int?
+            switch named.layer {
+            case let .conv2D(c): outputs = c.outChannels
+            case let .dense(d): outputs = d.outFeatures
+            default: outputs = nil
+            }
+            guard let outputs else { out.layers.append(named); i += 1; continue }
+            var weight = tensors["\(named.name).weight"]!
+            var bias = tensors["\(named.name).bias"]?.data ?? [Float](repeating: 0, count: outputs)
+            if let bn = next {
+                let bnName = layers[i + 1].name
+                let t = { (s: String) -> [Float] in self.tensors["\(bnName).\(s)"]!.data }
+                let gamma = t("gamma"), beta = t("beta"), mean = t("mean"), variance = t("variance")
+                let scale: [Double] = (0..<outputs).map { o in
+                    Double(gamma[o]) / (Double(variance[o]) + Double(bn.epsilon)).squareRoot()
+                }
+                for k in weight.data.indices { weight.data[k] = Float(Double(weight.data[k]) * scale[k % outputs]) }
+                for o in 0..<outputs { bias[o] = Float((Double(bias[o]) - Double(mean[o])) * scale[o] + Double(beta[o])) }
+                for s in ["gamma", "beta", "mean", "variance"] { out.tensors["\(bnName).\(s)"] = nil }
+                switch named.layer {
+                case var .conv2D(c): c.hasBias = true; named.layer = .conv2D(c)
+                case var .dense(d): d.hasBias = true; named.layer = .dense(d)
+                default: break
+                }
+                i += 1
+            }
+            weight.data = weight.data.map(\.roundedToBF16)
+            out.tensors["\(named.name).weight"] = weight
+            if next != nil || tensors["\(named.name).bias"] != nil {
+                out.tensors["\(named.name).bias"] = Tensor(shape: [outputs], data: bias)
+            }
+            out.layers.append(named)
+            i += 1
+        }
+        out.metadata["precision"] = "bf16 emulation"
+        _ = try out.validate()
+        return out
+    }
+}
