@@ -27,6 +27,8 @@ struct Bench: ParsableCommand {
           vgg16  VGG-16 conv base + Flatten→256→2, 224×224×3 (15.35 G MACs)
           small  32,32,M,64,64,M,128,128,M,256,256,M → 128 → 2, 128×128×1 (0.84 G MACs)
         ONNX Runtime setup: python3 -m venv .build/onnx-venv && .build/onnx-venv/bin/pip install onnxruntime numpy
+        Each model is built once per --winograd policy (default off,auto: direct convolution and
+        the default) and once per other --precision (bf16), all timed in the same run.
         Example: vggc bench --suite small,vgg16 --threads 1,2 --runs 30
         """
     )
@@ -42,6 +44,9 @@ struct Bench: ParsableCommand {
 
     @Option(help: "Winograd policies to build predictors with, comma-separated: off (direct convolution), auto, on. Each gets its own rows, measured in the same run.")
     var winograd = "off,auto"
+
+    @Option(help: "Precisions, comma-separated: fp32 (one build per --winograd policy), bf16 (one build, direct convolution).")
+    var precision = "fp32"
 
     @Option(help: "Timed runs per measurement (after warm-up).")
     var runs = 30
@@ -76,9 +81,23 @@ struct Bench: ParsableCommand {
         return parsed
     }
 
+    func precisions() throws -> [Precision] {
+        let p = precision.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let parsed = p.compactMap(Precision.init(rawValue:))
+        guard !p.isEmpty, parsed.count == p.count, Set(parsed).count == parsed.count else {
+            throw ValidationError("--precision takes distinct values from fp32, bf16, comma-separated; got \(precision)")
+        }
+        return parsed
+    }
+
+    /// The predictor builds to time: each Winograd policy in fp32, one direct build per other precision.
+    func variants() throws -> [(policy: WinogradPolicy, precision: Precision)] {
+        try precisions().flatMap { p in p == .fp32 ? try policies().map { ($0, p) } : [(WinogradPolicy.off, p)] }
+    }
+
     func validate() throws {
         _ = try threadCounts()
-        _ = try policies()
+        _ = try variants()
         guard try !suiteModels().isEmpty || !models.isEmpty else { throw ValidationError("nothing to benchmark: give --suite or model files") }
         guard (1...10_000).contains(runs) else { throw ValidationError("--runs must be 1...10000, got \(runs)") }
     }
@@ -128,23 +147,26 @@ struct Bench: ParsableCommand {
                 let name = entry.name.filter { $0.isLetter || $0.isNumber || $0 == "_" }
                 let onnx = "\(workDir)/\(name).onnx"
                 try ONNXExporter.export(loaded.model).write(to: URL(fileURLWithPath: onnx))
-                for policy in try policies() {
-                    let label = (name.isEmpty ? "bench" : name) + "_" + policy.rawValue
-                    let options = CodegenOptions(name: label, modelHash: loaded.info.hash, winograd: policy)
-                    if !json { FileHandle.standardError.write(Data("compiling \(entry.name) (winograd \(policy.rawValue)) …\n".utf8)) }
+                for (policy, precision) in try variants() {
+                    let build = precision == .fp32 ? "winograd \(policy.rawValue)" : precision.rawValue
+                    let label = (name.isEmpty ? "bench" : name) + "_" + (precision == .fp32 ? policy.rawValue : precision.rawValue)
+                    let options = CodegenOptions(name: label, modelHash: loaded.info.hash, winograd: policy, precision: precision)
+                    if !json { FileHandle.standardError.write(Data("compiling \(entry.name) (\(build)) …\n".utf8)) }
                     let sources = try PredictorBuilder.writeSources(model: loaded.model, options: options, modelFile: entry.path,
                                                                     to: "\(workDir)/\(label)-src")
-                    let build = try PredictorBuilder.build(sources, options: options, output: "\(workDir)/\(label)-predictor")
-                    let startup = try measureStartup(build.output, model: loaded.model)
+                    let built = try PredictorBuilder.build(sources, options: options, output: "\(workDir)/\(label)-predictor")
+                    let startup = try measureStartup(built.output, model: loaded.model)
                     for t in counts {
-                        if !json { FileHandle.standardError.write(Data("timing \(entry.name) (winograd \(policy.rawValue)), \(t) thread\(t == 1 ? "" : "s") …\n".utf8)) }
-                        let checker = try Checker(model: loaded.model, predictor: PredictorProcess(path: build.output), threads: t)
+                        if !json { FileHandle.standardError.write(Data("timing \(entry.name) (\(build)), \(t) thread\(t == 1 ? "" : "s") …\n".utf8)) }
+                        let checker = try Checker(model: loaded.model, predictor: PredictorProcess(path: built.output), threads: t,
+                                                  precision: precision)
                         let latency = try checker.benchmark(runs: runs, seed: 1)
-                        var row = BenchRow(model: entry.name, winograd: policy.rawValue, macs: macs, threads: t, runs: runs,
+                        var row = BenchRow(model: entry.name, winograd: policy.rawValue, precision: precision.rawValue, macs: macs,
+                                           threads: t, runs: runs,
                                            predictorMedianMs: latency.predictorMedianMs, predictorMinMs: latency.predictorMinMs,
                                            engineMedianMs: latency.engineMedianMs, engineMinMs: latency.engineMinMs,
-                                           compileSeconds: build.seconds, binaryBytes: build.binaryBytes, startupMs: startup)
-                        row.headShare = try headShare(build.output, model: loaded.model, threads: t)
+                                           compileSeconds: built.seconds, binaryBytes: built.binaryBytes, startupMs: startup)
+                        row.headShare = try headShare(built.output, model: loaded.model, threads: t)
                         if let ort { (row.ortMedianMs, row.ortMinMs, row.ortVersion) = try runORT(ort, onnx: onnx, threads: t) }
                         rows.append(row)
                     }
@@ -225,6 +247,8 @@ struct BenchRow: Encodable {
     var model: String
     /// The Winograd policy the predictor was compiled with (off = direct convolution only).
     var winograd: String
+    /// fp32 or bf16.
+    var precision: String
     var macs: Int
     var threads: Int
     var runs: Int
@@ -241,12 +265,12 @@ struct BenchRow: Encodable {
     var engineOverORT: Double? { ortMedianMs.map { engineMedianMs / $0 } }
 
     enum CodingKeys: String, CodingKey {
-        case model, winograd, macs, threads, runs, predictorMedianMs, predictorMinMs, engineMedianMs, engineMinMs, ortMedianMs, ortMinMs,
+        case model, winograd, precision, macs, threads, runs, predictorMedianMs, predictorMinMs, engineMedianMs, engineMinMs, ortMedianMs, ortMinMs,
              ortVersion, compileSeconds, binaryBytes, startupMs, headShare, predictorGFLOPs, predictorOverORT, engineOverORT
     }
     func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(model, forKey: .model); try c.encode(winograd, forKey: .winograd); try c.encode(macs, forKey: .macs); try c.encode(threads, forKey: .threads)
+        try c.encode(model, forKey: .model); try c.encode(winograd, forKey: .winograd); try c.encode(precision, forKey: .precision); try c.encode(macs, forKey: .macs); try c.encode(threads, forKey: .threads)
         try c.encode(runs, forKey: .runs)
         try c.encode(predictorMedianMs, forKey: .predictorMedianMs); try c.encode(predictorMinMs, forKey: .predictorMinMs)
         try c.encode(engineMedianMs, forKey: .engineMedianMs); try c.encode(engineMinMs, forKey: .engineMinMs)
@@ -260,16 +284,17 @@ struct BenchRow: Encodable {
 
     static func table(_ rows: [BenchRow]) -> String {
         func ms(_ v: Double?) -> String { v.map { String(format: "%.2f", $0) } ?? "-" }
-        var lines = [["model", "winograd", "MACs", "thr", "predictor ms (min)", "engine ms (min)", "ORT ms (min)", "img/s", "GFLOP/s",
-                      "pred/ORT", "engine/ORT", "head", "start-up", "compile"]]
+        var lines = [["model", "build", "MACs", "thr", "predictor ms (min)", "engine ms (min)", "ORT ms (min)", "img/s", "GFLOP/s",
+                      "pred/ORT", "engine/ORT", "head", "start-up", "compile", "binary"]]
         for r in rows {
-            lines.append([r.model, r.winograd, Format.count(r.macs), "\(r.threads)",
+            lines.append([r.model, r.precision == "fp32" ? "winograd \(r.winograd)" : r.precision, Format.count(r.macs), "\(r.threads)",
                           "\(ms(r.predictorMedianMs)) (\(ms(r.predictorMinMs)))", "\(ms(r.engineMedianMs)) (\(ms(r.engineMinMs)))",
                           r.ortMedianMs.map { "\(ms($0)) (\(ms(r.ortMinMs)))" } ?? "-",
                           String(format: "%.1f", 1000 / r.predictorMedianMs), String(format: "%.0f", r.predictorGFLOPs),
                           r.predictorOverORT.map { String(format: "%.2f×", $0) } ?? "-", r.engineOverORT.map { String(format: "%.2f×", $0) } ?? "-",
                           r.headShare.map { String(format: "%.1f %%", $0) } ?? "-",
-                          String(format: "%.1f ms", r.startupMs), String(format: "%.1f s", r.compileSeconds)])
+                          String(format: "%.1f ms", r.startupMs), String(format: "%.1f s", r.compileSeconds),
+                          String(format: "%.1f MiB", Double(r.binaryBytes) / 1_048_576)])
         }
         return Format.table(lines)
     }

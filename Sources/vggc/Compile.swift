@@ -48,6 +48,9 @@ struct Compile: ParsableCommand {
 
     func validate() throws {
         _ = try PredictorBuilder.cpuFlags(targetCPU)
+        if precision == .bf16 && winograd == .on {
+            throw ValidationError("--precision bf16 uses direct convolution only; drop --winograd on")
+        }
     }
 
     func run() throws {

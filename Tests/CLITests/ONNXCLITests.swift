@@ -128,5 +128,6 @@ struct BenchCLITests {
         #expect(try CLI.run(["bench", "--suite", "huge"]).status == 64)
         #expect(try CLI.run(["bench", model, "--suite", "none", "--winograd", "off,sometimes"]).status == 64)
         #expect(try CLI.run(["bench", model, "--suite", "none", "--winograd", "off,off"]).status == 64)
+        #expect(try CLI.run(["bench", model, "--suite", "none", "--precision", "fp32,int4"]).status == 64)
     }
 }

@@ -1,0 +1,72 @@
+// PredictorOutputs.swift — part of the predictor runtime (embedded by Scripts/embed-runtime):
+// what the predictor writes besides its answers — per-step profiles (--profile) and
+// per-step tensors for `vggc check` (--dump-layers).
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Predictor {
+    /// --profile: per-step medians over `runs` runs (the steps' end times, told by `mark`).
+    static func profile(_ name: String, _ tensor: [Float], runs: Int, threads: Int) {
+        let n = Network.steps.count
+        var samples = [[Double]](repeating: [], count: n)
+        for _ in 0..<runs {
+            var last = now()
+            _ = tensor.withUnsafeBufferPointer {
+                Network.run($0.baseAddress!, threads: threads, dump: nil) { k in
+                    let t = now()
+                    samples[k].append(t - last)
+                    last = t
+                }
+            }
+        }
+        let medians = samples.map { s -> Double in let v = s.sorted(); return v[v.count / 2] }
+        let total = medians.reduce(0, +)
+        printError("\(program): profile \(name): \(runs) runs, \(threads) thread(s), median per step")
+        for k in 0..<n {
+            printError("  \(k)  \(Network.stepAlgorithms[k] == "winograd4x4" ? "conv (winograd)" : Network.stepKinds[k])  \(ms(medians[k])) ms  \(format("%.1f", 100 * medians[k] / total)) %  \(Network.steps[k])")
+        }
+        let head = (0..<n).filter { Network.stepKinds[$0] == "dense" }.map { medians[$0] }.reduce(0, +)
+        printError("  total \(ms(total)) ms; dense head \(ms(head)) ms = \(format("%.1f", 100 * head / total)) %")
+    }
+    /// Appends float32 little-endian values; false on a write error.
+    static func writeFloats(_ values: [Float], _ file: UnsafeMutablePointer<FILE>) -> Bool {
+        let bits = values.map { $0.bitPattern.littleEndian }
+        return fwrite(bits, 4, bits.count, file) == bits.count
+    }
+
+    /// --dump-layers: writes step `index` to `DIR/NN_<name>.f32` and appends it to steps.txt.
+    static func dumpStep(_ index: Int, _ values: [Float], dir: String) {
+        let raw = index < Network.steps.count ? Network.steps[index] : "step"
+        // File-safe name (also used in steps.txt so the file name can be rebuilt from it); layer
+        // names are letters, digits, "_" and "-", and "+" joins the layers of a fused step.
+        let name = String(raw.unicodeScalars.map { u -> Character in
+            let ok = (u >= "a" && u <= "z") || (u >= "A" && u <= "Z") || (u >= "0" && u <= "9") || "._-+".unicodeScalars.contains(u)
+            return ok ? Character(u) : "_"
+        })
+        let path = "\(dir)/\(index < 10 ? "0" : "")\(index)_\(name).f32"
+        guard let f = fopen(path, "wb") else { fail("cannot create \(path): \(errnoText())", PredictorExit.cantCreate) }
+        guard writeFloats(values, f), fclose(f) == 0 else { fail("cannot write \(path): \(errnoText())", PredictorExit.cantCreate) }
+        guard let list = fopen("\(dir)/steps.txt", "a"),
+              fputs("\(index) \(name) \(values.count) \(index < Network.steps.count ? Network.stepAlgorithms[index] : "-")\n", list) >= 0,
+              fclose(list) == 0 else {
+            fail("cannot write \(dir)/steps.txt: \(errnoText())", PredictorExit.cantCreate)
+        }
+    }
+
+    /// `mkdir -p`: every missing component is created; the result must be a directory.
+    static func makeDirectories(_ dir: String) {
+        var prefix = dir.hasPrefix("/") ? "/" : ""
+        for part in dir.split(separator: "/") {
+            prefix += part
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                fail("cannot create directory \(prefix): \(errnoText())", PredictorExit.cantCreate)
+            }
+            prefix += "/"
+        }
+        var info = stat()
+        guard stat(dir, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+            fail("cannot create directory \(dir): not a directory", PredictorExit.cantCreate)
+        }
+    }
+}
