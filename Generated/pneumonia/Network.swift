@@ -5,7 +5,7 @@
 // Command:    vggc compile pneumonia.bin --name pneumonia --target-cpu native
 // Target CPU: native
 // Input:      128×128×1, labels NORMAL, PNEUMONIA
-// Arena:      1377536 bytes of activations (two buffers used in turn)
+// Arena:      1378112 bytes of activations (two buffers used in turn)
 //
 // Steps (fused layers → output shape):
 //    0  block1_conv1+block1_bn1+block1_relu1 → 128×128×16
@@ -64,18 +64,19 @@ enum Network {
     static let stepKinds: [String] = ["conv", "conv", "conv", "conv", "conv", "conv", "conv", "conv", "conv", "conv", "conv", "conv", "conv", "dense", "dense", "softmax"]
     /// Per step: direct or winograd4x4 for convolutions (what `check`'s tolerance depends on).
     static let stepAlgorithms: [String] = ["direct", "winograd4x4", "winograd4x4", "winograd4x4", "winograd4x4", "winograd4x4", "winograd4x4", "winograd4x4", "winograd4x4", "winograd4x4", "winograd4x4", "winograd4x4", "winograd4x4", "-", "-", "-"]
-    static let arenaBytes = 1377536
+    static let arenaBytes = 1378112
     /// The activation arena, 64-byte aligned and zeroed once; borders stay zero.
     nonisolated(unsafe) static let arena: UnsafeMutablePointer<Float> = {
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: 1377536, alignment: 64)
-        let p = raw.bindMemory(to: Float.self, capacity: 344384)
-        p.initialize(repeating: 0, count: 344384)
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: 1378112, alignment: 64)
+        let p = raw.bindMemory(to: Float.self, capacity: 344528)
+        p.initialize(repeating: 0, count: 344528)
         return p
     }()
-    /// Winograd scratch, one block of 4128768 bytes per thread, allocated on first use.
+    /// Winograd scratch, one block of 4128768 bytes per thread that can use one (a step splits
+    /// at most 1024 ways), allocated on first use.
     nonisolated(unsafe) static var scratchBlocks: [UnsafeMutablePointer<Float>] = []
     static func scratch(threads: Int) -> [UnsafeMutablePointer<Float>] {
-        while scratchBlocks.count < max(1, threads) {
+        while scratchBlocks.count < max(1, min(threads, 1024)) {
             let raw = UnsafeMutableRawPointer.allocate(byteCount: 4128768, alignment: 64)
             let p = raw.bindMemory(to: Float.self, capacity: 1032192)
             p.initialize(repeating: 0, count: 1032192)

@@ -10,6 +10,8 @@ public enum CheckError: Error, Equatable, CustomStringConvertible {
     case outputSize(path: String, bytes: Int, expected: Int)
     case noInputs
     case unknownStep(String)
+    /// The predictor's `--version` names a precision this vggc does not know.
+    case unknownPrecision(String)
 
     public var description: String {
         switch self {
@@ -25,6 +27,8 @@ public enum CheckError: Error, Equatable, CustomStringConvertible {
             return "predictor output \(path) has \(bytes) bytes, expected \(expected)"
         case let .unknownStep(step):
             return "the predictor's step \(step) does not continue the model's layers in order (every layer must be covered once)"
+        case let .unknownPrecision(name):
+            return "the predictor says it computes in precision \(name); this vggc knows \(Precision.allCases.map(\.rawValue).joined(separator: ", "))"
         case .noInputs: return "nothing to compare: give --random N > 0 or --images DIR with readable images"
         }
     }
@@ -54,7 +58,7 @@ public struct PredictorProcess {
         let out = try run(["--version"]).stdout
         guard let range = out.range(of: #"precision [a-z0-9]+"#, options: .regularExpression) else { return .fp32 }
         let name = String(out[range].dropFirst(10))
-        guard let p = Precision(rawValue: name) else { throw CheckError.unknownStep("precision \(name)") }
+        guard let p = Precision(rawValue: name) else { throw CheckError.unknownPrecision(name) }
         return p
     }
 

@@ -36,7 +36,8 @@ extension NetworkEmitter {
         }.joined())
     }
 
-    static func emitConstants(_ w: inout SourceWriter, model: Model, options: CodegenOptions, schedule: Schedule, arenaFloats: Int, scratchFloats: Int) {
+    static func emitConstants(_ w: inout SourceWriter, model: Model, options: CodegenOptions, schedule: Schedule, arenaFloats: Int, scratchFloats: Int,
+                              scratchThreads: Int) {
         let n = schedule.steps.count
         let logitShape = n >= 2 ? schedule.steps[n - 2].output : schedule.steps[0].input
         w.block("enum Network") { w in
@@ -68,10 +69,11 @@ extension NetworkEmitter {
             w.line("    return p")
             w.line("}()")
             if scratchFloats > 0 {
-                w.line("/// Winograd scratch, one block of \(scratchFloats * 4) bytes per thread, allocated on first use.")
+                w.line("/// Winograd scratch, one block of \(scratchFloats * 4) bytes per thread that can use one (a step splits")
+                w.line("/// at most \(scratchThreads) ways), allocated on first use.")
                 w.line("nonisolated(unsafe) static var scratchBlocks: [UnsafeMutablePointer<Float>] = []")
                 w.block("static func scratch(threads: Int) -> [UnsafeMutablePointer<Float>]") { w in
-                    w.block("while scratchBlocks.count < max(1, threads)") { w in
+                    w.block("while scratchBlocks.count < max(1, min(threads, \(scratchThreads)))") { w in
                         w.line("let raw = UnsafeMutableRawPointer.allocate(byteCount: \(scratchFloats * 4), alignment: 64)")
                         w.line("let p = raw.bindMemory(to: Float.self, capacity: \(scratchFloats))")
                         w.line("p.initialize(repeating: 0, count: \(scratchFloats))")

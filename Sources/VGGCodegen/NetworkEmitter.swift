@@ -10,6 +10,9 @@ public struct GeneratedNetwork {
     public let source: String
     public let weights: [UInt8]
     public let arenaBytes: Int
+    /// Winograd scratch per thread (0 without Winograd steps); at most `scratchThreads` blocks.
+    public let scratchBytesPerThread: Int
+    public let scratchThreads: Int
     public let stepNames: [String]
 }
 
@@ -27,13 +30,17 @@ public enum NetworkEmitter {
         var run = SourceWriter()       // the calls inside run()
         var emitted = Set<String>()
         var scratchFloats = 0          // per thread, for Winograd steps
+        var scratchThreads = 0         // most threads a Winograd step can use
 
         // Arena: tensor k (input of step k; k = steps.count is the output) lives in buffer k % 2.
         let storages = (0...steps.count).map { schedule.storage(input: $0) }
         var sizes = [0, 0]
         for (k, s) in storages.enumerated() { sizes[k % 2] = max(sizes[k % 2], s.floats) }
         sizes = sizes.map { ($0 + 15) / 16 * 16 }
-        let arenaFloats = sizes[0] + sizes[1]
+        // A few floats of slack past the second buffer: a kernel built with the
+        // `wrongPadding` test fault reads one pixel past its input.
+        let slack = ((storages.map(\.channels).max() ?? 0) + 15) / 16 * 16 + 16
+        let arenaFloats = sizes[0] + sizes[1] + slack
         func buffer(_ k: Int) -> String { k % 2 == 0 ? "b0" : "b1" }
 
         for (k, step) in steps.enumerated() {
@@ -59,6 +66,7 @@ public enum NetworkEmitter {
                                                               lanes: e.lanes), key: "\(k).weight")
                     packer.append(bias, key: "\(k).bias")
                     scratchFloats = max(scratchFloats, e.scratchFloats)
+                    scratchThreads = max(scratchThreads, e.parallelItems)
                     for h in e.helpers {
                         // A helper's text depends only on its name's parameters, so it is never renamed.
                         let registered = kernels.register(h.name, h.emit)
@@ -135,7 +143,8 @@ public enum NetworkEmitter {
 
         var w = SourceWriter()
         emitHeader(&w, model: model, options: options, modelFile: modelFile, schedule: schedule, arenaBytes: arenaFloats * 4)
-        emitConstants(&w, model: model, options: options, schedule: schedule, arenaFloats: arenaFloats, scratchFloats: scratchFloats)
+        emitConstants(&w, model: model, options: options, schedule: schedule, arenaFloats: arenaFloats, scratchFloats: scratchFloats,
+                      scratchThreads: scratchThreads)
         let n = steps.count
         let logits = storages[n - 1], outputs = storages[n]
         w.block("extension Network") { w in
@@ -163,7 +172,8 @@ public enum NetworkEmitter {
         w.line("// MARK: - Kernels")
         w.line()
         for l in (kernels.source.text + body.text).split(separator: "\n", omittingEmptySubsequences: false).dropLast() { w.line(String(l)) }
-        return GeneratedNetwork(source: w.text, weights: packer.bytes, arenaBytes: arenaFloats * 4, stepNames: steps.map(\.name))
+        return GeneratedNetwork(source: w.text, weights: packer.bytes, arenaBytes: arenaFloats * 4,
+                                scratchBytesPerThread: scratchFloats * 4, scratchThreads: scratchThreads, stepNames: steps.map(\.name))
     }
 
 }

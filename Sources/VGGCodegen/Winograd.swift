@@ -22,7 +22,8 @@ enum Winograd {
 
     /// Whether `auto` picks Winograd for an eligible layer: when the 4×4 tiles need at most
     /// two thirds of the direct multiply-adds (36 per tile instead of 9 per output), so the
-    /// transforms are paid for — every eligible layer but those with a 1×1 or 2×2 output.
+    /// transforms are paid for (9·H·W ≥ 54·tiles: very small outputs such as 1×N, 2×2 or
+    /// 3×1 stay direct).
     /// Measured with the predictor's `--profile` (docs/performance.md), every eligible
     /// layer of VGG-16 and of the small VGG is 1.6–2.4× faster as Winograd, down to
     /// 14×14 × 512 (16 tiles, 37.7 MB of transformed weights streamed per layer).

@@ -10,7 +10,8 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidThreads(Int)
     case layerRange(lower: Int, upper: Int, layers: Int)
     case invalidAlgorithmFactor(Float)
-    /// A layer listed as computed by Winograd F(4×4, 3×3) is not a 3×3 stride-1 convolution.
+    /// A layer listed as computed by Winograd F(4×4, 3×3) is not a 3×3 stride-1 convolution
+    /// with channel counts that are multiples of 16.
     case notWinogradEligible(layer: String)
 
     public var description: String {
@@ -26,7 +27,7 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .invalidAlgorithmFactor(f):
             return "algorithm factor \(f) is invalid; expected a finite value ≥ 1"
         case let .notWinogradEligible(layer):
-            return "layer \(layer) cannot be a Winograd F(4×4, 3×3) convolution; expected a 3×3 stride-1 Conv2D"
+            return "layer \(layer) cannot be a Winograd F(4×4, 3×3) convolution; expected a 3×3 stride-1 Conv2D with channel counts that are multiples of 16"
         }
     }
 }

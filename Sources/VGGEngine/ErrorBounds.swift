@@ -202,8 +202,10 @@ extension Engine {
             guard i >= 0, i < model.layers.count else {
                 throw EngineError.layerRange(lower: i, upper: i, layers: model.layers.count)
             }
+            // Exactly the layers the generator may compute that way (`Winograd.isEligible`): a
+            // predictor cannot buy a looser bound by labelling any other step Winograd.
             guard case let .conv2D(c) = model.layers[i].layer, c.kernelHeight == 3, c.kernelWidth == 3,
-                  c.strideHeight == 1, c.strideWidth == 1 else {
+                  c.strideHeight == 1, c.strideWidth == 1, c.inChannels % 16 == 0, c.outChannels % 16 == 0 else {
                 throw EngineError.notWinogradEligible(layer: model.layers[i].name)
             }
         }
@@ -223,7 +225,8 @@ extension Engine {
             count = 2 * outCount
         }
         if let (conv, g) = winograd, let absWeights = (kernel as? ConvolutionKernel)?.weights {
-            return winogradBound(conv, geometry: g, absWeights: absWeights, bias: bias, state: s, absOut: out, outCount: outCount)
+            return winogradBound(conv, geometry: g, absWeights: absWeights, bias: bias, state: s, absOut: out, outCount: outCount,
+                                 factor: f)
         }
         let sumScale = 1 / (1 - Tolerance.gamma(k)), g = f * Tolerance.gamma(k + 1)
         var a = [Float](repeating: 0, count: outCount), e = [Float](repeating: 0, count: outCount)

@@ -28,10 +28,11 @@ extension Engine {
     /// `absOut`: the |W| kernel's results on the batch [A_in, E_in] (2 × outCount, before the
     /// sum-rounding scale); `state`: the input's (A, E); `absWeights`: the packed |W|.
     func winogradBound(_ conv: Conv2D, geometry g: WindowGeometry, absWeights: PackedMatrix, bias: [Float]?,
-                       state s: BoundState, absOut: [Float], outCount: Int) -> BoundState {
+                       state s: BoundState, absOut: [Float], outCount: Int, factor f: Double) -> BoundState {
         let cin = conv.inChannels, cout = conv.outChannels
         let k = g.kernelHeight * g.kernelWidth * cin
-        let sumScale = 1 / (1 - Tolerance.gamma(k)), gDirect = Tolerance.gamma(k + 1)
+        // `f` (algorithmFactor) scales the direct side's term, as in `linear`.
+        let sumScale = 1 / (1 - Tolerance.gamma(k)), gDirect = f * Tolerance.gamma(k + 1)
         let gWinograd = Tolerance.gamma(cin + WinogradF43.transformRoundings)
         let w1 = WinogradF43.productWeights
         let tilesHigh = (g.outputHeight + 3) / 4, tilesWide = (g.outputWidth + 3) / 4, tiles = tilesHigh * tilesWide

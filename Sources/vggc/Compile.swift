@@ -66,6 +66,8 @@ struct Compile: ParsableCommand {
                                                             modelFile: (model as NSString).lastPathComponent, to: directory)
             var report = CompileReport(model: model, sha256: loaded.info.hash, sourceDirectory: directory,
                                        steps: sources.network.stepNames, arenaBytes: sources.network.arenaBytes,
+                                       scratchBytesPerThread: sources.network.scratchBytesPerThread,
+                                       scratchThreads: sources.network.scratchThreads,
                                        weightBytes: sources.network.weights.count, targetCPU: targetCPU)
             if !sourceOnly {
                 if !json { print("building with swiftc (\(targetCPU)) …") }
@@ -95,6 +97,9 @@ struct CompileReport: Encodable {
     var sourceDirectory: String
     var steps: [String]
     var arenaBytes: Int
+    /// Winograd scratch: this much per thread, for at most `scratchThreads` threads.
+    var scratchBytesPerThread: Int
+    var scratchThreads: Int
     var weightBytes: Int
     var targetCPU: String
     var output: String?
@@ -105,7 +110,9 @@ struct CompileReport: Encodable {
 
     var text: String {
         var rows = [["source", sourceDirectory], ["steps", "\(steps.count) (fused from the model's layers)"],
-                    ["activations", "\(Format.bytes(arenaBytes)) (planned arena, peak)"], ["target CPU", targetCPU]]
+                    ["activations", "\(Format.bytes(arenaBytes)) (planned arena)"
+                        + (scratchBytesPerThread > 0 ? " + Winograd scratch \(Format.bytes(scratchBytesPerThread)) per thread (≤ \(scratchThreads) threads)" : "")],
+                    ["target CPU", targetCPU]]
         if let output, let binaryBytes, let codeBytes, let buildSeconds {
             rows.insert(["predictor", output], at: 0)
             rows.append(["binary", "\(Format.bytes(binaryBytes)): weights \(Format.bytes(weightBytes)), code and runtime \(Format.bytes(codeBytes))"])

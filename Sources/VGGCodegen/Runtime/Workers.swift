@@ -28,7 +28,10 @@ final class Workers: @unchecked Sendable {
     private var job: ((Int) -> Void)?
     private var taking = 1
     private var spawned = 0
-    private var spinLimit = 0
+    /// How long a worker spins before parking: 0 once there are more workers (plus the
+    /// caller) than CPUs. Atomic: the caller changes it while workers read it.
+    private let spinLimit = Atomic<Int>(0)
+    private let cpus = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     private let lock: UnsafeMutablePointer<pthread_mutex_t>
     private let wake: UnsafeMutablePointer<pthread_cond_t>
 
@@ -43,9 +46,11 @@ final class Workers: @unchecked Sendable {
     /// are done. Not reentrant: one caller at a time (the predictor runs one image at a time).
     func run(_ threads: Int, _ work: (Int) -> Void) {
         if threads <= 1 { work(0); return }
-        let cpus = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-        spinLimit = threads <= max(1, cpus) ? 200_000 : 0
-        while spawned < threads - 1 { spawn() }
+        if spawned < threads - 1 {
+            while spawned < threads - 1 { spawn() }
+            // Every spawned worker wakes for every job, so the count that matters is all of them.
+            spinLimit.store(spawned + 1 <= cpus ? 200_000 : 0, ordering: .relaxed)
+        }
         withoutActuallyEscaping(work) { work in
             job = work
             taking = threads
@@ -57,7 +62,11 @@ final class Workers: @unchecked Sendable {
                 pthread_mutex_unlock(lock)
             }
             work(0)
-            while finished.load(ordering: .acquiring) < spawned {}
+            var spins = 0
+            while finished.load(ordering: .acquiring) < spawned {
+                spins += 1
+                if spawned + 1 > cpus && spins > 1_000 { sched_yield() }  // let parked workers run
+            }
             job = nil
         }
     }
@@ -87,7 +96,8 @@ final class Workers: @unchecked Sendable {
         while true {
             var current = generation.load(ordering: .acquiring)
             var spins = 0
-            while current == seen && spins < spinLimit {
+            let limit = spinLimit.load(ordering: .relaxed)
+            while current == seen && spins < limit {
                 spins += 1
                 current = generation.load(ordering: .acquiring)
             }
