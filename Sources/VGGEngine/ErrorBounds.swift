@@ -43,8 +43,11 @@ import Foundation
 // F is for folding: if the BN directly follows a conv/dense layer of length K, a predictor
 // may fold it there; the folded bias then rides through that dot product, adding
 // f·γ(K+1)·|b'| with |b'| ≤ (1 + γ(6))·(|s|·|b| + |s|·|mean| + |β|). The |s|·|b| part is
-// already inside the conv's own term (scaled by |s|), so F = f·γ(K+1)·(1 + γ(7)); the
-// rounding of the folded weights W'·(1 + γ(5)) is inside γ(7)·|s|·M_in. F = 0 otherwise.
+// already inside the conv's own term (scaled by |s|), so F = f·γ(K+1)·(1 + γ(7)). The
+// rounding of the folded weights, W·s·(1 + γ(6)), moves the dot product by
+// ≤ γ(6)·|s|·Σ|W||x| ≤ γ(6)·|s|·(Ā + E_in/2), with Ā the conv's A *before* the tightening
+// below (|W| ⊛ A + |b|; after tightening A can be far smaller under cancellation), so the
+// local term gains γ(6)·|s|·(Ā + E_in/2). F and that term are 0 when no fold is possible.
 //
 // ReLU:          A_out = A_in, E_out = E_in (1-Lipschitz, exact), except E_out = 0 where the
 //                engine's input x satisfies x + E_in ≤ 0 (then every implementation, and the
@@ -144,6 +147,7 @@ extension Engine {
         var result: [LayerBounds] = []
         result.reserveCapacity(range.count)
         let first = range.lowerBound
+        var untightened: [Float] = []  // the previous layer's A before `tighten` (for BN folding)
         for i in range {
             let named = model.layers[i]
             let outCount = shapes[i + 1].elementCount
@@ -169,7 +173,8 @@ extension Engine {
                     default: break
                     }
                 }
-                state = batchNorm(s, name: named.name, state, foldLength: foldLength, factor: f)
+                state = batchNorm(s, name: named.name, state, foldLength: foldLength, factor: f,
+                                  foldedMagnitude: foldLength == nil ? nil : untightened)
             case .relu:
                 state = relu(state, input: i > first ? outputs[i - 1] : input)
             case .flatten, .dropout:
@@ -191,6 +196,7 @@ extension Engine {
                 state = sigmoid(state, values: outputs[i])
             }
             precondition(state.e.count == outCount && state.a.count == outCount, "bound size for \(named.name)")
+            untightened = state.a
             state.tighten(with: outputs[i])
             result.append(LayerBounds(name: named.name, bound: state.e))
         }
@@ -239,7 +245,10 @@ extension Engine {
         return BoundState(a: a, e: e)
     }
 
-    private func batchNorm(_ bn: BatchNorm, name: String, _ s: BoundState, foldLength: Int?, factor f: Double) -> BoundState {
+    /// `foldedMagnitude`: when folding is possible, the previous conv/dense layer's A before
+    /// tightening (≥ |W| ⊛ M_in + |b|, the size of the sum the folded weights' rounding scales).
+    private func batchNorm(_ bn: BatchNorm, name: String, _ s: BoundState, foldLength: Int?, factor f: Double,
+                           foldedMagnitude: [Float]?) -> BoundState {
         let gamma = tensor(name, "gamma"), beta = tensor(name, "beta")
         let mean = tensor(name, "mean"), variance = tensor(name, "variance")
         let c = bn.channels
@@ -252,7 +261,11 @@ extension Engine {
             let sc = scale[ch], m = abs(Double(mean[ch])), b = abs(Double(beta[ch]))
             let aIn = Double(s.a[idx]), eIn = Double(s.e[idx])
             a[idx] = roundUp(sc * (aIn + m) + b)
-            let local = g7 * (sc * (aIn + eIn / 2 + m) + b) + fold * (sc * m + b)
+            // Folded weights W·s carry one rounding each (≤ γ(6) with s's own): their dot
+            // product moves by ≤ γ(6)·|s|·Σ|W||x| — the conv's magnitude before tightening,
+            // which cancellation can make far larger than |ŷ|.
+            let weightFold = foldedMagnitude.map { Tolerance.gamma(6) * sc * (Double($0[idx]) + eIn / 2) } ?? 0
+            let local = g7 * (sc * (aIn + eIn / 2 + m) + b) + fold * (sc * m + b) + weightFold
             e[idx] = roundUp((sc * eIn + 2 * local) * boundMargin)
         }
         return BoundState(a: a, e: e)
