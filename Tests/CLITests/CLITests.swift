@@ -154,6 +154,28 @@ struct CompileCheckCLITests {
         // Missing predictor: 66.
         #expect(try CLI.run(["check", model, dir.appendingPathComponent("nope").path]).status == 66)
     }
+
+    /// `--precision bf16` from the command line: the predictor says so in --version, check
+    /// detects it and verifies against the bf16 emulation; bf16 with `--winograd on` is a
+    /// usage error; the compile report names the Winograd scratch of an fp32 build.
+    @Test func bf16CompileAndCheck() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = dir.appendingPathComponent("m.bin").path
+        #expect(try CLI.run(["create", "--arch", "vgg11", "--width", "0.0625", "--input", "32x32x1", "--head", "gap", "--batch-norm",
+                             "-o", model]).status == 0)
+        let predictor = dir.appendingPathComponent("bf16-predictor").path
+        let compiled = try CLI.run(["compile", model, "--precision", "bf16", "-o", predictor,
+                                    "--source-dir", dir.appendingPathComponent("src").path])
+        #expect(compiled.status == 0, "\(compiled.stderr)")
+        #expect(try CLI.runBinary(predictor, ["--version"]).stdout.contains("precision bf16"))
+        let check = try CLI.run(["check", model, predictor, "--random", "3"])
+        #expect(check.status == 0 && check.stdout.contains("precision bf16") && check.stdout.contains("PASS"), "\(check.stdout)\(check.stderr)")
+        #expect(try CLI.run(["compile", model, "--precision", "bf16", "--winograd", "on", "-o", predictor]).status == 64)
+        #expect(try CLI.run(["compile", model, "--precision", "int3", "-o", predictor]).status == 64)
+        let fp32 = try CLI.run(["compile", model, "--winograd", "on", "--source-only", "--source-dir", dir.appendingPathComponent("src32").path])
+        #expect(fp32.status == 0 && fp32.stdout.contains("Winograd scratch"), "\(fp32.stdout)")
+    }
 }
 
 /// Committed generated files are what the current generator produces.
