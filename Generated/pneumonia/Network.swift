@@ -181,9 +181,7 @@ extension Network {
 /// Splits 0..<n into one contiguous range per thread (persistent workers: Workers.swift).
 @inline(__always)
 func parallelRanges(_ n: Int, _ threads: Int, _ body: (Int, Int) -> Void) {
-    let t = max(1, min(threads, n))
-    if t == 1 { body(0, n); return }
-    Workers.shared.run(t) { k in body(n * k / t, n * (k + 1) / t) }
+    parallelChunks(n, threads) { _, start, end in body(start, end) }
 }
 
 /// Splits 0..<n into one contiguous range per thread; the body also gets the thread's index.

@@ -43,24 +43,27 @@ public struct PredictorProcess {
         self.path = path
     }
 
-    /// The model hash the predictor says it was built from (`--version`: `… sha256:<hex> …`).
-    public func modelHash() throws -> String {
+    /// What the predictor says of itself in one `--version` run: the model hash it was built
+    /// from (`… sha256:<hex> …`) and its arithmetic (`precision …`; fp32 when it does not say).
+    public func version() throws -> (modelHash: String, precision: Precision) {
         let out = try run(["--version"]).stdout
         guard let range = out.range(of: #"sha256:[0-9a-f]{64}"#, options: .regularExpression) else {
             throw CheckError.noHashInVersion(path: path, output: out)
         }
-        return String(out[range].dropFirst(7))
+        var precision = Precision.fp32
+        if let p = out.range(of: #"precision [a-z0-9]+"#, options: .regularExpression) {
+            let name = String(out[p].dropFirst(10))
+            guard let known = Precision(rawValue: name) else { throw CheckError.unknownPrecision(name) }
+            precision = known
+        }
+        return (String(out[range].dropFirst(7)), precision)
     }
 
-    /// The arithmetic the predictor was built with (`precision …` in its `--version`; fp32 when
-    /// a predictor does not say).
-    public func precision() throws -> Precision {
-        let out = try run(["--version"]).stdout
-        guard let range = out.range(of: #"precision [a-z0-9]+"#, options: .regularExpression) else { return .fp32 }
-        let name = String(out[range].dropFirst(10))
-        guard let p = Precision(rawValue: name) else { throw CheckError.unknownPrecision(name) }
-        return p
-    }
+    /// The model hash the predictor says it was built from.
+    public func modelHash() throws -> String { try version().modelHash }
+
+    /// The arithmetic the predictor was built with.
+    public func precision() throws -> Precision { try version().precision }
 
     /// Runs `--raw` inputs through the predictor; returns per input its raw output floats.
     public func outputs(raw inputs: [Float], count: Int, valuesPerInput: Int, threads: Int,

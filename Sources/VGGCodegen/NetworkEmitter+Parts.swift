@@ -111,9 +111,7 @@ extension NetworkEmitter {
         w.line("/// Splits 0..<n into one contiguous range per thread (persistent workers: Workers.swift).")
         w.line("@inline(__always)")
         w.block("func parallelRanges(_ n: Int, _ threads: Int, _ body: (Int, Int) -> Void)") { w in
-            w.line("let t = max(1, min(threads, n))")
-            w.line("if t == 1 { body(0, n); return }")
-            w.line("Workers.shared.run(t) { k in body(n * k / t, n * (k + 1) / t) }")
+            w.line("parallelChunks(n, threads) { _, start, end in body(start, end) }")
         }
         w.line()
         w.line("/// Splits 0..<n into one contiguous range per thread; the body also gets the thread's index.")

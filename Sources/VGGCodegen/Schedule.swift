@@ -38,7 +38,7 @@ struct Schedule {
             }
         }
         var kind: Kind
-        /// How the step computes: `direct` or `winograd4x4` for convolutions, empty otherwise
+        /// How the step computes: `direct` or `winograd4x4` for convolutions, `-` otherwise
         /// (listed by the predictor so `check` applies the matching tolerance).
         var algorithm: String {
             if case let .conv(_, _, _, _, _, winograd) = kind { return winograd ? "winograd4x4" : "direct" }
@@ -83,7 +83,7 @@ struct Schedule {
                 let useWinograd: Bool
                 switch winograd {
                 case .auto: useWinograd = Winograd.autoChooses(conv, g)
-                case .on: useWinograd = Winograd.isEligible(conv, g)
+                case .on: useWinograd = WinogradF43.accepts(conv)
                 case .off: useWinograd = false
                 }
                 kind = .conv(conv, g, batchNorm: bn, relu: relu, pool: pool, winograd: useWinograd)

@@ -68,19 +68,7 @@ func foldedParameters(model: Model, layer: String, outputs: Int, hasBias: Bool, 
         default: break
         }
     }
-    if let (bn, name) = batchNorm {
-        let t = { (s: String) -> [Float] in model.tensors["\(name).\(s)"]!.data }
-        let gamma = t("gamma"), beta = t("beta"), mean = t("mean"), variance = t("variance")
-        let scale: [Double] = (0..<outputs).map { o in
-            let std = (Double(variance[o]) + Double(bn.epsilon)).squareRoot()
-            return Double(gamma[o]) / std
-        }
-        for i in weight.indices { weight[i] = Float(Double(weight[i]) * scale[i % outputs]) }
-        for o in 0..<outputs {
-            let shifted = (Double(bias[o]) - Double(mean[o])) * scale[o]
-            bias[o] = Float(shifted + Double(beta[o]))
-        }
-    }
+    if let (bn, name) = batchNorm { model.foldBatchNorm(bn, named: name, weight: &weight, bias: &bias) }
     if options.has({ $0 == .swapChannels(layer: layer) }) && outputs > 1 {
         for r in 0..<(weight.count / outputs) { weight.swapAt(r * outputs, r * outputs + 1) }
         bias.swapAt(0, 1)

@@ -13,23 +13,16 @@ import VGGCore
 /// once, so the predictor neither transforms nor copies weights at start-up. The matrices
 /// are `WinogradF43`'s (VGGCore), which the engine's error bound uses too.
 enum Winograd {
-    /// Whether a convolution can run as F(4×4, 3×3) in a predictor: 3×3, stride 1, and
-    /// channel counts the SIMD16 transforms cover exactly.
-    static func isEligible(_ conv: Conv2D, _ g: WindowGeometry) -> Bool {
-        g.kernelHeight == 3 && g.kernelWidth == 3 && g.strideHeight == 1 && g.strideWidth == 1
-            && conv.inChannels % 16 == 0 && conv.outChannels % 16 == 0
-    }
-
-    /// Whether `auto` picks Winograd for an eligible layer: when the 4×4 tiles need at most
+    /// Whether `auto` picks Winograd for a layer `WinogradF43.accepts`: when the 4×4 tiles need at most
     /// two thirds of the direct multiply-adds (36 per tile instead of 9 per output), so the
     /// transforms are paid for (9·H·W ≥ 54·tiles: very small outputs such as 1×N, 2×2 or
     /// 3×1 stay direct).
     /// Measured with the predictor's `--profile` (docs/performance.md), every eligible
-    /// layer of VGG-16 and of the small VGG is 1.6–2.4× faster as Winograd, down to
+    /// layer of VGG-16 and of the small VGG is 1.5–3.3× faster as Winograd, down to
     /// 14×14 × 512 (16 tiles, 37.7 MB of transformed weights streamed per layer).
     static func autoChooses(_ conv: Conv2D, _ g: WindowGeometry) -> Bool {
         let tiles = ((g.outputHeight + 3) / 4) * ((g.outputWidth + 3) / 4)
-        return isEligible(conv, g) && 2 * 9 * g.outputHeight * g.outputWidth >= 3 * 36 * tiles
+        return WinogradF43.accepts(conv) && 2 * 9 * g.outputHeight * g.outputWidth >= 3 * 36 * tiles
     }
 
     /// Transformed weights for the kernel: `U[ξ][outBlock][cin][lanes]` with

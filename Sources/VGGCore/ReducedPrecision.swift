@@ -29,6 +29,19 @@ extension Float {
 }
 
 extension Model {
+    /// Folds BatchNorm `name` into the weights (`[…, outputs]`, output fastest) and bias of
+    /// the conv/dense layer before it: `W·s` and `(b − mean)·s + β` with
+    /// `s = γ/√(variance + ε)`, each computed in Double and rounded once. The one fold of the
+    /// project: `vggc compile` and the bf16 emulation both use it, so they agree bit for bit.
+    public func foldBatchNorm(_ bn: BatchNorm, named name: String, weight: inout [Float], bias: inout [Float]) {
+        let outputs = bias.count
+        let t = { (s: String) -> [Float] in self.tensors["\(name).\(s)"]!.data }  // validated models have them
+        let gamma = t("gamma"), beta = t("beta"), mean = t("mean"), variance = t("variance")
+        let scale: [Double] = (0..<outputs).map { o in Double(gamma[o]) / (Double(variance[o]) + Double(bn.epsilon)).squareRoot() }
+        for k in weight.indices { weight[k] = Float(Double(weight[k]) * scale[k % outputs]) }
+        for o in 0..<outputs { bias[o] = Float((Double(bias[o]) - Double(mean[o])) * scale[o] + Double(beta[o])) }
+    }
+
     /// The float32 model a `bf16` predictor computes: every BatchNorm directly after a
     /// Conv2D or Dense folded into it (scale and shift in Double, rounded once, as
     /// `vggc compile` folds them), then every Conv2D and Dense weight rounded to bfloat16.
@@ -54,13 +67,7 @@ extension Model {
             var bias = tensors["\(named.name).bias"]?.data ?? [Float](repeating: 0, count: outputs)
             if let bn = next {
                 let bnName = layers[i + 1].name
-                let t = { (s: String) -> [Float] in self.tensors["\(bnName).\(s)"]!.data }
-                let gamma = t("gamma"), beta = t("beta"), mean = t("mean"), variance = t("variance")
-                let scale: [Double] = (0..<outputs).map { o in
-                    Double(gamma[o]) / (Double(variance[o]) + Double(bn.epsilon)).squareRoot()
-                }
-                for k in weight.data.indices { weight.data[k] = Float(Double(weight.data[k]) * scale[k % outputs]) }
-                for o in 0..<outputs { bias[o] = Float((Double(bias[o]) - Double(mean[o])) * scale[o] + Double(beta[o])) }
+                foldBatchNorm(bn, named: bnName, weight: &weight.data, bias: &bias)
                 for s in ["gamma", "beta", "mean", "variance"] { out.tensors["\(bnName).\(s)"] = nil }
                 switch named.layer {
                 case var .conv2D(c): c.hasBias = true; named.layer = .conv2D(c)

@@ -32,6 +32,14 @@ public enum WinogradF43 {
         [0, 1, -1, 8, -8, 1],
     ]
 
+    /// Whether a convolution may run as F(4×4, 3×3) in a predictor: 3×3, stride 1, and
+    /// channel counts the generated SIMD16 transforms cover exactly. The generator picks only
+    /// such layers, and the engine's bound accepts only such layers as Winograd steps.
+    public static func accepts(_ conv: Conv2D) -> Bool {
+        conv.kernelHeight == 3 && conv.kernelWidth == 3 && conv.strideHeight == 1 && conv.strideWidth == 1
+            && conv.inChannels % 16 == 0 && conv.outChannels % 16 == 0
+    }
+
     /// `G k Gᵀ` in Double (6×6 from 3×3).
     public static func transformKernel(_ k: [[Double]]) -> [[Double]] {
         let gk = (0..<6).map { a in (0..<3).map { j in (0..<3).reduce(0.0) { $0 + g[a][$1] * k[$1][j] } } }
@@ -54,11 +62,7 @@ public enum WinogradF43 {
     /// its worst. Two dimensions multiply (the 2-D transforms are Kronecker products):
     /// output (ky, kx) gets `amplification[ky] · amplification[kx]`, from 40 at a tile's
     /// first pixel to 860 at its last.
-    public static let amplification: [Double] = (0..<4).map { k in
-        (0..<3).map { t in
-            (0..<6).reduce(0.0) { sum, xi in sum + abs(at[k][xi]) * abs(g[xi][t]) * bt[xi].reduce(0.0) { $0 + abs($1) } }
-        }.max()!
-    }
+    public static let amplification: [Double] = productWeights.map { k in k.map { $0.reduce(0, +) }.max()! }
 
     /// Roundings on one output's longest path besides the Cin-term sum in the transformed
     /// domain, for the transforms evaluated as written in any order, with or without FMA:

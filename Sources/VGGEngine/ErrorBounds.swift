@@ -208,10 +208,9 @@ extension Engine {
             guard i >= 0, i < model.layers.count else {
                 throw EngineError.layerRange(lower: i, upper: i, layers: model.layers.count)
             }
-            // Exactly the layers the generator may compute that way (`Winograd.isEligible`): a
-            // predictor cannot buy a looser bound by labelling any other step Winograd.
-            guard case let .conv2D(c) = model.layers[i].layer, c.kernelHeight == 3, c.kernelWidth == 3,
-                  c.strideHeight == 1, c.strideWidth == 1, c.inChannels % 16 == 0, c.outChannels % 16 == 0 else {
+            // Exactly the layers the generator may compute that way: a predictor cannot buy a
+            // looser bound by labelling any other step Winograd.
+            guard case let .conv2D(c) = model.layers[i].layer, WinogradF43.accepts(c) else {
                 throw EngineError.notWinogradEligible(layer: model.layers[i].name)
             }
         }

@@ -80,12 +80,11 @@ struct Check: ParsableCommand {
         try vggc.run {
             let loaded = try ModelFile.read(path: model)
             let process = try PredictorProcess(path: predictor)
-            let builtFrom = try process.modelHash()
+            let (builtFrom, precision) = try process.version()
             if builtFrom != loaded.info.hash {
                 if !allowHashMismatch { throw CheckError.hashMismatch(predictor: builtFrom, model: loaded.info.hash) }
                 printWarning("the predictor was built from sha256:\(builtFrom), the model is sha256:\(loaded.info.hash); comparing anyway")
             }
-            let precision = try process.precision()
             let checker = try Checker(model: loaded.model, predictor: process, threads: threads ?? Engine.defaultThreads,
                                       precision: precision)
             if precision != .fp32 && !json {

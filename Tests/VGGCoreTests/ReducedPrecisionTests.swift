@@ -39,7 +39,7 @@ struct ReducedPrecisionTests {
             #expect(bf16.tensors["\(named.name).weight"]!.data.allSatisfy { $0.bitPattern & 0xFFFF == 0 }, "\(named.name)")
         }
         // The first conv's weights are its own times γ/√(var+ε), rounded once to float, then to bfloat16.
-        let w = model.tensors["conv1_1.weight"]?.data ?? model.tensors[model.layers[0].name + ".weight"]!.data
+        let w = model.tensors[model.layers[0].name + ".weight"]!.data
         let bn = model.layers[1].name
         let gamma = model.tensors["\(bn).gamma"]!.data, variance = model.tensors["\(bn).variance"]!.data
         guard case let .batchNorm(b) = model.layers[1].layer else { Issue.record("layer 1 is not BN"); return }

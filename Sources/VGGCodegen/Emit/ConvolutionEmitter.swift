@@ -137,10 +137,6 @@ struct ConvolutionEmitter {
     /// Weight rows per tap as stored: Cin floats, or (bf16) ⌈Cin/2⌉ words of two bfloat16.
     var rowWords: Int { bf16 ? (conv.inChannels + 1) / 2 : conv.inChannels }
 
-    /// The lane-wise maximum of two named vectors as a compare-and-blend. (The standard
-    /// library's `pointwiseMax` was measured data-dependent here — 120 instead of 225 GFLOP/s
-    /// on ReLU-like data — so it is not used.)
-    func blend(_ a: String, _ b: String) -> String { "\(a).replacing(with: \(b), where: \(a) .< \(b))" }
 
     /// Stores `count` pixels of `value(p, v)` at output (row, column + p); with `merge`, the
     /// maximum with what is already there (the first half of a fused pool); ReLU last
@@ -160,7 +156,7 @@ struct ConvolutionEmitter {
                 w.line("let m\(p)_\(v) = \(blend(current, "o\(p)_\(v)"))")
                 current = "m\(p)_\(v)"
             }
-            w.line("let r\(p)_\(v) = " + (applyReLU ? "\(current).replacing(with: 0, where: \(current) .< 0)" : current))
+            w.line("let r\(p)_\(v) = " + (applyReLU ? reluOf(current) : current))
         }
         func full(_ w: inout SourceWriter) {
             for p in 0..<count { for v in 0..<vectors {
@@ -189,3 +185,11 @@ struct ConvolutionEmitter {
         }
     }
 }
+
+/// The lane-wise maximum of two named SIMD vectors, as a compare-and-blend. (The standard
+/// library's `pointwiseMax` was measured data-dependent here — 120 instead of 225 GFLOP/s
+/// on ReLU-like data — so it is not used.) Shared by every kernel that fuses a max-pool.
+func blend(_ a: String, _ b: String) -> String { "\(a).replacing(with: \(b), where: \(a) .< \(b))" }
+
+/// ReLU of a named SIMD vector; `.< 0` keeps NaN, as the engine does.
+func reluOf(_ v: String) -> String { "\(v).replacing(with: 0, where: \(v) .< 0)" }

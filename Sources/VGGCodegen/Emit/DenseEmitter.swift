@@ -48,7 +48,7 @@ struct DenseEmitter {
                 w.line("let yp = y + ob * \(lanes)")
                 let lastValid = out - (blocks - 1) * lanes
                 for v in 0..<vectors {
-                    let value = relu ? "a\(v).replacing(with: 0, where: a\(v) .< 0)" : "a\(v)"
+                    let value = relu ? reluOf("a\(v)") : "a\(v)"
                     if lastValid == lanes {
                         w.line("UnsafeMutableRawPointer(yp + \(v * 16)).storeBytes(of: \(value), as: SIMD16<Float>.self)")
                     } else {

@@ -205,12 +205,12 @@ struct WinogradEmitter {
                 let a = "y\(2 * i)\(2 * j)", b = "y\(2 * i)\(2 * j + 1)", c = "y\(2 * i + 1)\(2 * j)", d = "y\(2 * i + 1)\(2 * j + 1)"
                 w.line("let h\(i)\(j) = \(blend(a, b)), k\(i)\(j) = \(blend(c, d))")
                 w.line("let p\(i)\(j) = \(blend("h\(i)\(j)", "k\(i)\(j)"))")
-                w.line("let r\(i)\(j) = " + (relu ? "p\(i)\(j).replacing(with: 0, where: p\(i)\(j) .< 0)" : "p\(i)\(j)"))
+                w.line("let r\(i)\(j) = " + (relu ? reluOf("p\(i)\(j)") : "p\(i)\(j)"))
             } }
             emitStores(&w, side: 2) { "r\($0)\($1)" }
         } else {
             for i in 0..<4 { for j in 0..<4 {
-                w.line("let r\(i)\(j) = " + (relu ? "y\(i)\(j).replacing(with: 0, where: y\(i)\(j) .< 0)" : "y\(i)\(j)"))
+                w.line("let r\(i)\(j) = " + (relu ? reluOf("y\(i)\(j)") : "y\(i)\(j)"))
             } }
             emitStores(&w, side: 4) { "r\($0)\($1)" }
         }
@@ -241,5 +241,4 @@ struct WinogradEmitter {
         w.line("let \(o[3]) = (\(k)b + \(n[5])).addingProduct(\(k)d, 8)")
     }
 
-    func blend(_ a: String, _ b: String) -> String { "\(a).replacing(with: \(b), where: \(a) .< \(b))" }
 }
