@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 // vggc — VGG models to small, fast, verified predictors.
 // Targets follow the data flow (see docs/architecture.md):
-//   CImageCodecs → VGGCore → VGGFormat → VGGONNX → VGGImage → VGGEngine → VGGTrain → VGGCodegen → VGGCheck → vggc
+//   CImageCodecs → VGGCore → VGGFormat → VGGONNX → VGGImage → VGGEngine → VGGTrain → VGGCodegen
+//   (+ CPredictorKernels, compiled into every predictor) → VGGCheck → vggc
 import PackageDescription
 
 // Numerical targets are always optimized and target the build machine's vector units:
@@ -48,6 +49,9 @@ let package = Package(
         // Training: backpropagation, optimizers, callbacks, augmentation, metrics, charts.
         .target(name: "VGGTrain", dependencies: ["VGGCore", "VGGImage", "VGGEngine", "CImageCodecs"],
                 swiftSettings: fastMath),
+        // The predictor's C kernels (bfloat16 dot products, which Swift cannot spell). Not
+        // linked into vggc: embedded into every predictor's source, and tested from here.
+        .target(name: "CPredictorKernels"),
         // Code generator: a model → specialized Swift source + packed weights → a predictor.
         .target(name: "VGGCodegen", dependencies: ["VGGCore"], exclude: ["Runtime"]),
         // `vggc check`: a predictor against the engine, within propagated error bounds.
@@ -66,7 +70,7 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "VGGTrainTests", dependencies: ["VGGTrain", "VGGEngine", "VGGImage", "VGGCore", "CImageCodecs"],
                     swiftSettings: fastMath),
-        .testTarget(name: "VGGCodegenTests", dependencies: ["VGGCodegen", "VGGCheck", "VGGCore", "VGGEngine"],
+        .testTarget(name: "VGGCodegenTests", dependencies: ["VGGCodegen", "VGGCheck", "VGGCore", "VGGEngine", "CPredictorKernels"],
                     exclude: ["Snapshots"]),
         .testTarget(name: "CLITests", dependencies: ["vggc", "VGGCore", "VGGFormat", "CImageCodecs"]),
     ],

@@ -14,6 +14,7 @@ enum PredictorExit {
     static let dataError: Int32 = 65   // unreadable/corrupt image, raw file of the wrong size
     static let noInput: Int32 = 66     // an image or the --raw file does not exist / cannot be opened
     static let cantCreate: Int32 = 73  // --output-raw / --dump-layers could not be written
+    static let unsupportedCPU: Int32 = 69  // a bf16 predictor on a CPU without AVX512-BF16
 }
 
 /// The parsed command line.
@@ -38,6 +39,11 @@ struct Predictor {
 
     static func main() {
         let o = parse(Array(CommandLine.arguments.dropFirst()))
+        // Checked before any work: vdpbf16ps on a CPU without it would die on SIGILL.
+        if Network.precision == "bf16" && vggc_cpu_has_bf16() == 0 {
+            fail("this predictor was built with --precision bf16 and needs AVX512-BF16, which this CPU lacks; "
+                 + "rebuild it with vggc compile --precision fp32", PredictorExit.unsupportedCPU)
+        }
         var status: Int32 = 0
         var rows: [String] = []  // JSON result objects
         // --output-raw: opened before any work so a bad path fails fast.
@@ -259,6 +265,7 @@ struct Predictor {
           64  usage error (unknown option, missing or bad value, no inputs)
           65  bad input data (unreadable or corrupt image, --raw file of the wrong size)
           66  an image or the --raw file does not exist (other images are still processed)
+          69  a bf16 predictor on a CPU without AVX512-BF16
           73  --output-raw or --dump-layers output could not be written
         """
     }

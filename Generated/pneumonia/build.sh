@@ -9,5 +9,6 @@ trap 'rm -rf "$OBJ"' EXIT
 clang -O2 -ffp-contract=off -c png_codec.c -o "$OBJ/png_codec.o"
 clang -O2 -ffp-contract=off -c jpeg_codec.c -o "$OBJ/jpeg_codec.o"
 clang -O2 -ffp-contract=off -c codec_common.c -o "$OBJ/codec_common.o"
+clang -O2 -ffp-contract=off -c bf16_conv.c -o "$OBJ/bf16_conv.o"
 clang -c weights.S -o "$OBJ/weights.o"
-swiftc -Ounchecked -wmo -Xcc -march=native -static-executable -import-objc-header bridge.h Network.swift PredictorMain.swift PredictorOutputs.swift Workers.swift ResizeFilter.swift ImageError.swift DecodedImage.swift DecodedImage+Channels.swift DecodedImage+Resize.swift ImageDecoder.swift "$OBJ/png_codec.o" "$OBJ/jpeg_codec.o" "$OBJ/codec_common.o" "$OBJ/weights.o" -lpng16 -ljpeg -lz -lm -Xlinker --strip-all -o "$OUT"
+swiftc -Ounchecked -wmo -Xcc -march=native -static-executable -import-objc-header bridge.h Network.swift PredictorMain.swift PredictorOutputs.swift Workers.swift ResizeFilter.swift ImageError.swift DecodedImage.swift DecodedImage+Channels.swift DecodedImage+Resize.swift ImageDecoder.swift "$OBJ/png_codec.o" "$OBJ/jpeg_codec.o" "$OBJ/codec_common.o" "$OBJ/bf16_conv.o" "$OBJ/weights.o" -lpng16 -ljpeg -lz -lm -Xlinker --strip-all -o "$OUT"

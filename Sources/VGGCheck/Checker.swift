@@ -59,7 +59,10 @@ public struct Checker {
         public var logits: Difference
         public var probabilities: Difference
         public var argmaxAgrees: Bool
+        /// The record the traced run printed (logits, then probabilities).
+        var traced: [Float] = []
         public var passed: Bool { divergence == nil }
+        enum CodingKeys: String, CodingKey { case input, worstStageRatio, divergence, logits, probabilities, argmaxAgrees }
     }
 
     public struct Report: Sendable, Encodable {
@@ -82,11 +85,13 @@ public struct Checker {
 
     public func run(random: Int, seed: UInt64, images: [String], progress: (String) -> Void = { _ in }) throws -> Report {
         var results: [InputResult] = [], imageErrors: [String] = []
-        for (i, input) in randomInputs(count: random, seed: seed).enumerated() {
+        let randoms = randomInputs(count: random, seed: seed)
+        for (i, input) in randoms.enumerated() {
             progress("random[\(i)]")
             results.append(try check(name: "random[\(i)]", input: input, trace: predictor.trace(
                 raw: input, valuesPerInput: valuesPerInput, threads: threads)))
         }
+        var checkedImages: [String] = []
         for path in images {
             progress(path)
             let input: [Float]
@@ -96,9 +101,33 @@ public struct Checker {
             }
             results.append(try check(name: path, input: input, trace: predictor.trace(
                 image: path, valuesPerInput: valuesPerInput, threads: threads)))
+            checkedImages.append(path)
         }
         guard !results.isEmpty else { throw CheckError.noInputs }
+        try compareUnobserved(&results, randoms: randoms, images: checkedImages)
         return Report(results: results, imageErrors: imageErrors)
+    }
+
+    /// The stage checks watch runs with `--dump-layers`, which make every step store its
+    /// float output; without them a predictor may skip stores nothing reads (a bf16 step
+    /// whose successor takes the bfloat16 copy). Both runs must print the same record, bit
+    /// for bit, or what was checked is not what runs in the field.
+    func compareUnobserved(_ results: inout [InputResult], randoms: [[Float]], images: [String]) throws {
+        var plain: [[Float]] = []
+        if !randoms.isEmpty {
+            plain += try predictor.outputs(raw: randoms.flatMap { $0 }, count: randoms.count, valuesPerInput: valuesPerInput,
+                                           threads: threads).values
+        }
+        if !images.isEmpty { plain += try predictor.outputs(images: images, valuesPerImage: valuesPerInput, threads: threads) }
+        for (i, values) in plain.enumerated() where results[i].divergence == nil {
+            let traced = results[i].traced
+            guard let j = values.indices.first(where: { $0 >= traced.count || values[$0].bitPattern != traced[$0].bitPattern })
+                ?? (values.count == traced.count ? nil : values.count) else { continue }
+            results[i].divergence = Divergence(input: results[i].input, step: "output without --dump-layers",
+                                               position: j < logitCount ? "logit \(j)" : "probability \(j - logitCount)",
+                                               predictor: j < values.count ? values[j] : .nan,
+                                               engine: j < traced.count ? traced[j] : .nan, bound: 0)
+        }
     }
 
     var logitCount: Int { engine.shapes[max(1, model.layers.count - 1)].elementCount }
@@ -157,7 +186,7 @@ public struct Checker {
         return InputResult(input: name, worstStageRatio: worst, divergence: divergence,
                            logits: Difference(Array(trace.output[..<logitCount]), logits, bound: none(logitCount)),
                            probabilities: Difference(p, probabilities, bound: none(p.count)),
-                           argmaxAgrees: argmax(p) == argmax(probabilities))
+                           argmaxAgrees: argmax(p) == argmax(probabilities), traced: trace.output)
     }
 
     /// The engine's end-to-end answer for one input, by the definition the predictor claims:

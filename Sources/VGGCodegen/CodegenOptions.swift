@@ -39,6 +39,9 @@ public struct CodegenOptions: Sendable {
         case dropBias(layer: String)
         /// Swaps the layer's output channels 0 and 1.
         case swapChannels(layer: String)
+        /// bf16 convolutions only: reads the window one pixel to the right only in runs
+        /// without `--dump-layers` — a fast path that differs from the one the stages check.
+        case unobservedShift(layer: String)
     }
 
     func has(_ f: (Fault) -> Bool) -> Bool { faults.contains(where: f) }

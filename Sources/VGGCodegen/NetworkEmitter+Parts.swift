@@ -88,21 +88,22 @@ extension NetworkEmitter {
 
     static func emitSupport(_ w: inout SourceWriter, bf16: Bool) {
         if bf16 {
-            w.line("/// Rounds a conv/dense input to bfloat16 in place (to nearest, ties to even; NaN stays NaN),")
-            w.line("/// as the bf16 model defines it; its zero border stays zero.")
+            w.line("/// Rounds a conv/dense input to bfloat16 in place (to nearest, ties to even; NaN stays NaN;")
+            w.line("/// subnormals become signed zeros), as the bf16 model defines it; its zero border stays zero.")
             w.block("func roundToBF16(_ p: UnsafeMutablePointer<Float>, _ count: Int)") { w in
                 w.line("var i = 0")
                 w.block("while i + 16 <= count") { w in
                     w.line("let bits = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD16<UInt32>.self)")
                     w.line("let rounded = (bits &+ 0x7FFF &+ ((bits &>> 16) & 1)) & 0xFFFF_0000")
                     w.line("let isNaN = (bits & 0x7FFF_FFFF) .> 0x7F80_0000")
-                    w.line("let out = rounded.replacing(with: (bits & 0xFFFF_0000) | 0x0040_0000, where: isNaN)")
+                    w.line("let nan = rounded.replacing(with: (bits & 0xFFFF_0000) | 0x0040_0000, where: isNaN)")
+                    w.line("let out = nan.replacing(with: bits & 0x8000_0000, where: (bits & 0x7F80_0000) .== 0)")
                     w.line("UnsafeMutableRawPointer(p + i).storeBytes(of: out, as: SIMD16<UInt32>.self)")
                     w.line("i += 16")
                 }
                 w.block("while i < count") { w in
                     w.line("let b = p[i].bitPattern")
-                    w.line("p[i] = p[i].isNaN ? Float(bitPattern: (b & 0xFFFF_0000) | 0x0040_0000) : Float(bitPattern: (b &+ 0x7FFF &+ ((b >> 16) & 1)) & 0xFFFF_0000)")
+                    w.line("p[i] = p[i].isNaN ? Float(bitPattern: (b & 0xFFFF_0000) | 0x0040_0000) : b & 0x7F80_0000 == 0 ? Float(bitPattern: b & 0x8000_0000) : Float(bitPattern: (b &+ 0x7FFF &+ ((b >> 16) & 1)) & 0xFFFF_0000)")
                     w.line("i += 1")
                 }
             }
@@ -122,17 +123,20 @@ extension NetworkEmitter {
             w.line("Workers.shared.run(t) { k in body(k, n * k / t, n * (k + 1) / t) }")
         }
         w.line()
-        w.line("/// Zeroes the border of a bordered tensor (its buffer may hold an older, larger tensor).")
-        w.block("func zeroBorder(_ p: UnsafeMutablePointer<Float>, _ h: Int, _ w: Int, _ c: Int, _ top: Int, _ left: Int, _ bottom: Int, _ right: Int)") { w in
-            w.line("let stride = (w + left + right) * c")
-            w.block("for r in 0..<(h + top + bottom)") { w in
-                w.line("let row = p + r * stride")
-                w.line("if r < top || r >= top + h { row.update(repeating: 0, count: stride); continue }")
-                w.line("row.update(repeating: 0, count: left * c)")
-                w.line("(row + (left + w) * c).update(repeating: 0, count: right * c)")
+        // One concrete function per element type: a generic one was measured unspecialized.
+        for type in bf16 ? ["Float", "UInt16"] : ["Float"] {
+            w.line("/// Zeroes the border of a bordered tensor (its buffer may hold an older, larger tensor)" + (type == "UInt16" ? "; bfloat16 copy." : "."))
+            w.block("func zeroBorder(_ p: UnsafeMutablePointer<\(type)>, _ h: Int, _ w: Int, _ c: Int, _ top: Int, _ left: Int, _ bottom: Int, _ right: Int)") { w in
+                w.line("let stride = (w + left + right) * c")
+                w.block("for r in 0..<(h + top + bottom)") { w in
+                    w.line("let row = p + r * stride")
+                    w.line("if r < top || r >= top + h { row.update(repeating: 0, count: stride); continue }")
+                    w.line("row.update(repeating: 0, count: left * c)")
+                    w.line("(row + (left + w) * c).update(repeating: 0, count: right * c)")
+                }
             }
+            w.line()
         }
-        w.line()
         w.line("/// Copies a tensor's interior out of its bordered storage.")
         w.block("func interior(_ p: UnsafePointer<Float>, _ origin: Int, _ rows: Int, _ rowFloats: Int, _ stride: Int) -> [Float]") { w in
             w.line("var out = [Float](repeating: 0, count: rows * rowFloats)")

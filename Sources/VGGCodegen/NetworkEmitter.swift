@@ -19,7 +19,7 @@ public struct GeneratedNetwork {
 public enum NetworkEmitter {
     public static func generate(_ original: Model, options: CodegenOptions, modelFile: String) throws -> GeneratedNetwork {
         // A bf16 predictor computes the bf16 emulation of the model (BN folded, weights
-        // rounded; `Precision`), with direct convolutions only.
+        // rounded; `Precision`), with direct convolutions only, in C (vdpbf16ps).
         let bf16 = options.precision == .bf16
         let model = bf16 ? try original.bf16Emulation() : original
         let schedule = try Schedule(model, winograd: bf16 ? .off : options.winograd)
@@ -31,6 +31,8 @@ public enum NetworkEmitter {
         var emitted = Set<String>()
         var scratchFloats = 0          // per thread, for Winograd steps
         var scratchThreads = 0         // most threads a Winograd step can use
+        var halfSizes = [0, 0]         // bfloat16 buffers of bf16 conv inputs, used in turn like b0/b1
+        var halfReady = false          // the step before stored this step's input in bfloat16
 
         // Arena: tensor k (input of step k; k = steps.count is the output) lives in buffer k % 2.
         let storages = (0...steps.count).map { schedule.storage(input: $0) }
@@ -40,8 +42,9 @@ public enum NetworkEmitter {
         // A few floats of slack past the second buffer: a kernel built with the
         // `wrongPadding` test fault reads one pixel past its input.
         let slack = ((storages.map(\.channels).max() ?? 0) + 15) / 16 * 16 + 16
-        let arenaFloats = sizes[0] + sizes[1] + slack
+        var arenaFloats = sizes[0] + sizes[1] + slack
         func buffer(_ k: Int) -> String { k % 2 == 0 ? "b0" : "b1" }
+        func half(_ k: Int) -> String { k % 2 == 0 ? "h0" : "h1" }
 
         for (k, step) in steps.enumerated() {
             let inS = storages[k], outS = storages[k + 1]
@@ -49,6 +52,8 @@ public enum NetworkEmitter {
             // an image is a vector); storage layout is the same when it has no border.
             let flat = Storage(shape: step.input, border: Schedule.Border())
             let x = buffer(k), y = buffer(k + 1)
+            let inputHalfReady = halfReady
+            halfReady = false
             run.line("// step \(k): \(step.name) → \(step.output)")
             if outS.isPadded {
                 run.line("zeroBorder(\(y), \(outS.height), \(outS.width), \(outS.channels), \(outS.border.top), \(outS.border.left), \(outS.border.bottom), \(outS.border.right))")
@@ -77,21 +82,42 @@ public enum NetworkEmitter {
                     run.line("parallelChunks(\(e.parallelItems), threads) { \(name)(\(x), \(y), w + \(packer.offsets["\(k).weight"]!), w + \(packer.offsets["\(k).bias"]!), \(ranges), scratch[$0]) }")
                     break
                 }
-                let e = ConvolutionEmitter(conv: conv, g: g, input: inS, output: outS, relu: relu, pool: pool,
-                                           shifted: options.has { $0 == .wrongPadding(layer: first) },
-                                           unrollTaps: options.unrollTaps, bf16: bf16)
+                let lanes = convLanes(conv.outChannels)
                 let packed = packBlocks(weight, rows: g.kernelHeight * g.kernelWidth * conv.inChannels,
-                                        outputs: conv.outChannels, lanes: e.lanes)
+                                        outputs: conv.outChannels, lanes: lanes)
                 if bf16 {
                     packer.appendBF16(packed, rows: g.kernelHeight * g.kernelWidth * conv.inChannels, rowsPerGroup: conv.inChannels,
-                                      lanes: e.lanes, key: "\(k).weight")
+                                      lanes: lanes, key: "\(k).weight")
                 } else {
                     packer.append(packed, key: "\(k).weight")
                 }
-                packer.append(padded(bias, to: e.lanes), key: "\(k).bias")
+                packer.append(padded(bias, to: lanes), key: "\(k).bias")
+                let shifted = options.has { $0 == .wrongPadding(layer: first) }
+                if bf16 {
+                    // vdpbf16ps in C (BF16ConvEmitter.swift): the input comes rounded in
+                    // bfloat16 buffer k mod 2, from the step before or from a rounding pass.
+                    var c = BF16Conv(conv: conv, g: g, input: inS, output: outS, lanes: lanes, relu: relu, pool: pool, shifted: shifted)
+                    c.shiftedUnobserved = options.has { $0 == .unobservedShift(layer: first) }
+                    halfSizes[k % 2] = max(halfSizes[k % 2], c.inputElements)
+                    if !inputHalfReady { run.line(c.roundingPass(x: x, into: half(k))) }
+                    // The next step reads the same values rounded: store them now, with no pass.
+                    var yh = "nil"
+                    if k + 1 < steps.count, case let .conv(next, _, _, _, _, nextWinograd) = steps[k + 1].kind, !nextWinograd,
+                       BF16Conv.storedChannels(next.inChannels) == next.inChannels {
+                        if outS.isPadded {
+                            run.line("zeroBorder(\(half(k + 1)), \(outS.height), \(outS.width), \(outS.channels), \(outS.border.top), \(outS.border.left), \(outS.border.bottom), \(outS.border.right))")
+                        }
+                        yh = "\(half(k + 1)) + \(outS.origin)"
+                        halfReady = true
+                    }
+                    run.line(c.call(x: half(k), y: y, yh: yh, weights: weights(packer.offsets["\(k).weight"]!, true),
+                                    bias: "w + \(packer.offsets["\(k).bias"]!)"))
+                    break
+                }
+                let e = ConvolutionEmitter(conv: conv, g: g, input: inS, output: outS, relu: relu, pool: pool,
+                                           shifted: shifted, unrollTaps: options.unrollTaps)
                 let name = kernels.register(e.functionName) { e.emit(&$0, name: $1) }
-                if bf16 { run.line("roundToBF16(\(x), \(inS.floats))") }
-                run.line("parallelRanges(\(e.rows), threads) { \(name)(\(x), \(y), \(weights(packer.offsets["\(k).weight"]!, bf16)), w + \(packer.offsets["\(k).bias"]!), $0, $1) }")
+                run.line("parallelRanges(\(e.rows), threads) { \(name)(\(x), \(y), w + \(packer.offsets["\(k).weight"]!), w + \(packer.offsets["\(k).bias"]!), $0, $1) }")
             case let .dense(dense, bn, relu):
                 let bnName = bn.map { ($0, model.layers[step.layers[1]].name) }
                 let (weight, bias) = foldedParameters(model: model, layer: first, outputs: dense.outFeatures,
@@ -141,6 +167,10 @@ public enum NetworkEmitter {
             run.line("mark?(\(k))")
         }
 
+        // The bfloat16 buffers go last in the arena (a float holds two bfloat16 elements).
+        let halfFloats = halfSizes.map { ($0 + 31) / 32 * 16 }
+        let halfOffset = arenaFloats
+        arenaFloats += halfFloats[0] + halfFloats[1]
         var w = SourceWriter()
         emitHeader(&w, model: model, options: options, modelFile: modelFile, schedule: schedule, arenaBytes: arenaFloats * 4)
         emitConstants(&w, model: model, options: options, schedule: schedule, arenaFloats: arenaFloats, scratchFloats: scratchFloats,
@@ -155,6 +185,9 @@ public enum NetworkEmitter {
                 w.line("let w = vggc_weight_base()")
                 w.line("let b0 = arena, b1 = arena + \(sizes[0])")
                 if scratchFloats > 0 { w.line("let scratch = Network.scratch(threads: threads)") }
+                for (i, offset) in [halfOffset, halfOffset + halfFloats[0]].enumerated() where halfSizes[i] > 0 {
+                    w.line("let h\(i) = UnsafeMutableRawPointer(arena + \(offset)).assumingMemoryBound(to: UInt16.self)")
+                }
                 let s0 = storages[0]
                 if s0.isPadded {
                     w.line("zeroBorder(b0, \(s0.height), \(s0.width), \(s0.channels), \(s0.border.top), \(s0.border.left), \(s0.border.bottom), \(s0.border.right))")

@@ -16,13 +16,16 @@ public enum Precision: String, CaseIterable, Sendable {
 extension Float {
     /// The nearest bfloat16 value (round to nearest, ties to even), as a Float. NaN stays
     /// NaN and infinities stay infinite; a finite value beyond bfloat16's range becomes
-    /// infinite, as the conversion instructions do.
+    /// infinite, and a subnormal becomes zero of the same sign, as the conversion
+    /// instruction (`vcvtne2ps2bf16`) does — `vdpbf16ps` would read a subnormal as zero
+    /// anyway, so flushing here keeps the model and the hardware identical.
     public var roundedToBF16: Float { Float(bitPattern: UInt32(bf16Bits) << 16) }
 
     /// The upper 16 bits of `roundedToBF16`.
     public var bf16Bits: UInt16 {
         let bits = bitPattern
         if isNaN { return UInt16(bits >> 16) | 0x40 }  // stays a (quiet) NaN
+        if bits & 0x7F80_0000 == 0 { return UInt16(bits >> 16) & 0x8000 }  // zero or subnormal → ±0
         let rounded = bits &+ 0x7FFF &+ ((bits >> 16) & 1)
         return UInt16(rounded >> 16)
     }

@@ -89,6 +89,22 @@ struct PredictorTests {
         #expect(!plain.passed, "a bf16 predictor must not pass as an fp32 one")
     }
 
+    /// Faults in bf16 (C kernel) steps: a wrong window is caught at its step; a window that
+    /// is wrong only in runs without `--dump-layers` is caught by comparing such a run with
+    /// the checked one.
+    @Test(arguments: [
+        FaultCase(fault: .wrongPadding(layer: "block2_conv1"), step: "block2_conv1+block2_relu1+block2_pool"),  // BN folded away
+        FaultCase(fault: .unobservedShift(layer: "block2_conv1"), step: "output without --dump-layers"),
+    ])
+    func checkCatchesBrokenBF16Code(_ c: FaultCase) throws {
+        let model = try TestModels.smallVGG()
+        let built = try BuiltPredictor(model, name: "faulty_bf16", faults: [c.fault], precision: .bf16)
+        defer { built.remove() }
+        let report = try built.check(model, random: 2)
+        #expect(!report.passed)
+        #expect(report.firstDivergence?.step == c.step)
+    }
+
     /// The same faults as below, injected into Winograd layers: check names the step.
     @Test(arguments: [
         FaultCase(fault: .wrongPadding(layer: "wa"), step: "wa+wa_relu+wa_pool"),

@@ -16,6 +16,12 @@ struct ReducedPrecisionTests {
         #expect(Float.nan.roundedToBF16.isNaN)
         #expect(Float(bitPattern: 0x7F80_0001).roundedToBF16.isNaN, "a NaN whose payload is in the low bits stays NaN")
         #expect(Float(0).roundedToBF16 == 0 && Float(-0.0).roundedToBF16.sign == .minus)
+        // Subnormals flush to a zero of their sign (vdpbf16ps reads them as zero); the
+        // smallest normal stays, and the largest subnormal does not round up to it.
+        #expect(Float.leastNonzeroMagnitude.roundedToBF16.bitPattern == 0)
+        #expect((-Float.leastNonzeroMagnitude).roundedToBF16.bitPattern == 0x8000_0000)
+        #expect(Float(bitPattern: 0x007F_FFFF).roundedToBF16.bitPattern == 0)
+        #expect(Float.leastNormalMagnitude.roundedToBF16 == .leastNormalMagnitude)
         // Every value is a bfloat16 value afterwards: the low 16 bits are zero.
         var rng = SeededGenerator(seed: 4)
         for _ in 0..<1000 {

@@ -24,10 +24,6 @@ struct ConvolutionEmitter {
     let shifted: Bool
     /// Unroll the taps of kernels up to 3×3 (see `CodegenOptions.unrollTaps`).
     let unrollTaps: Bool
-    /// Weights are bfloat16, two input channels per 32-bit word (`WeightPacker.appendBF16`),
-    /// widened to float32 as they are loaded (exact: a shift or a mask); the input was
-    /// rounded to bfloat16 before the step. Channels are still summed in ascending order.
-    var bf16 = false
 
     var lanes: Int { convLanes(conv.outChannels) }
     var vectors: Int { lanes / 16 }
@@ -44,7 +40,7 @@ struct ConvolutionEmitter {
         let pads = [g.padTop, g.padLeft, g.padBottom, g.padRight]
         let p = Set(pads).count == 1 ? "p\(g.padTop)" : "p" + pads.map(String.init).joined(separator: "_")
         return "conv\(k)_\(s)\(p)_c\(conv.inChannels)to\(conv.outChannels)_\(g.inputHeight)x\(g.inputWidth)"
-            + (relu ? "_relu" : "") + (pool ? "_maxpool2" : "") + (bf16 ? "_bf16" : "")
+            + (relu ? "_relu" : "") + (pool ? "_maxpool2" : "")
     }
 
     func emit(_ w: inout SourceWriter, name: String) {
@@ -53,10 +49,10 @@ struct ConvolutionEmitter {
             + (relu ? ", ReLU" : "") + (pool ? ", max-pool 2×2 → \(g.outputHeight / 2)×\(g.outputWidth / 2)" : "") + ".")
         w.line("/// Tile: \(pixels) pixels × \(lanes) channels; weights [\(blocks) blocks][\(g.kernelHeight)][\(g.kernelWidth)][\(cin)][\(lanes)].")
         w.line("@inline(never)")
-        w.block("func \(name)(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ w: UnsafePointer<\(bf16 ? "UInt32" : "Float")>, _ b: UnsafePointer<Float>, _ rowStart: Int, _ rowEnd: Int)") { w in
+        w.block("func \(name)(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ rowStart: Int, _ rowEnd: Int)") { w in
             w.block("for r in rowStart..<rowEnd") { w in
                 w.block("for ob in 0..<\(blocks)") { w in
-                    w.line("let wb = w + ob * \(g.kernelHeight * g.kernelWidth * rowWords * lanes)")
+                    w.line("let wb = w + ob * \(g.kernelHeight * g.kernelWidth * cin * lanes)")
                     for v in 0..<vectors { w.line("let bias\(v) = UnsafeRawPointer(b + ob * \(lanes) + \(v * 16)).load(as: SIMD16<Float>.self)") }
                     w.line("var xb = 0")
                     w.block("while true") { w in
@@ -93,33 +89,12 @@ struct ConvolutionEmitter {
         let shift = shifted ? " + \(cin)" : ""
         func tapBody(_ w: inout SourceWriter, i: String, j: String) {
             w.line("let xp = x + ((\(row)) * \(g.strideHeight) + \(i)) * \(input.rowStride) + (x0 * \(sw) + \(j)) * \(cin)\(shift)")
-            w.line("let wp = wb + (\(i) * \(g.kernelWidth) + \(j)) * \(rowWords * lanes)")
-            if bf16 {
-                // Pairs of input channels: one word vector holds both channels' weights.
-                func pair(_ w: inout SourceWriter, c: String, word: String, both: Bool) {
-                    for v in 0..<vectors {
-                        w.line("let u\(v) = UnsafeRawPointer(wp + \(word) * \(lanes) + \(v * 16)).load(as: SIMD16<UInt32>.self)")
-                        w.line("let e\(v) = unsafeBitCast(u\(v) &<< 16, to: SIMD16<Float>.self)")
-                        if both { w.line("let o\(v) = unsafeBitCast(u\(v) & 0xFFFF_0000, to: SIMD16<Float>.self)") }
-                    }
-                    for p in 0..<pixels {
-                        w.line("\(p == 0 ? "var s" : "s") = SIMD16<Float>(repeating: xp[\(c) + \(p * sw * cin)])")
-                        for v in 0..<vectors { w.line("\(prefix)\(p)_\(v) = \(prefix)\(p)_\(v).addingProduct(s, e\(v))") }
-                        if both {
-                            w.line("s = SIMD16<Float>(repeating: xp[\(c) + \(p * sw * cin + 1)])")
-                            for v in 0..<vectors { w.line("\(prefix)\(p)_\(v) = \(prefix)\(p)_\(v).addingProduct(s, o\(v))") }
-                        }
-                    }
-                }
-                if cin >= 2 { w.block("for c2 in 0..<\(cin / 2)") { w in pair(&w, c: "2 * c2", word: "c2", both: true) } }
-                if cin % 2 == 1 { w.block("do") { w in pair(&w, c: "\(cin - 1)", word: "\(cin / 2)", both: false) } }
-            } else {
-                w.block("for c in 0..<\(cin)") { w in
-                    for v in 0..<vectors { w.line("let w\(v) = UnsafeRawPointer(wp + c * \(lanes) + \(v * 16)).load(as: SIMD16<Float>.self)") }
-                    for p in 0..<pixels {
-                        w.line("\(p == 0 ? "var s" : "s") = SIMD16<Float>(repeating: xp[c + \(p * sw * cin)])")
-                        for v in 0..<vectors { w.line("\(prefix)\(p)_\(v) = \(prefix)\(p)_\(v).addingProduct(s, w\(v))") }
-                    }
+            w.line("let wp = wb + (\(i) * \(g.kernelWidth) + \(j)) * \(cin * lanes)")
+            w.block("for c in 0..<\(cin)") { w in
+                for v in 0..<vectors { w.line("let w\(v) = UnsafeRawPointer(wp + c * \(lanes) + \(v * 16)).load(as: SIMD16<Float>.self)") }
+                for p in 0..<pixels {
+                    w.line("\(p == 0 ? "var s" : "s") = SIMD16<Float>(repeating: xp[c + \(p * sw * cin)])")
+                    for v in 0..<vectors { w.line("\(prefix)\(p)_\(v) = \(prefix)\(p)_\(v).addingProduct(s, w\(v))") }
                 }
             }
         }
@@ -134,8 +109,6 @@ struct ConvolutionEmitter {
         }
     }
 
-    /// Weight rows per tap as stored: Cin floats, or (bf16) ⌈Cin/2⌉ words of two bfloat16.
-    var rowWords: Int { bf16 ? (conv.inChannels + 1) / 2 : conv.inChannels }
 
 
     /// Stores `count` pixels of `value(p, v)` at output (row, column + p); with `merge`, the

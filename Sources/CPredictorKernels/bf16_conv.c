@@ -1,0 +1,203 @@
+// bf16_conv.c — direct convolution with AVX512-BF16 dot products.
+//
+// Arithmetic, exactly (measured on Zen 5 to match the Intel SDM bit for bit): every
+// `vdpbf16ps` lane adds to its float32 accumulator first the product of the odd channels
+// (2k+1), then that of the even channels (2k), each product exact and each sum rounded to
+// nearest even; subnormal inputs are read as zero and subnormal results flushed to zero.
+// The accumulator starts at the bias and visits taps (i, j) in order, channel pairs in
+// order. Inputs are rounded to bfloat16 by `vggc_round_bf16`, which flushes subnormals
+// itself, so the only difference from an IEEE evaluation is the flush of results below
+// 2⁻¹²⁶ (documented in docs/verification.md).
+//
+// Shape (../shared/notes/swift-performance.md): a register tile of P output pixels × lanes
+// output channels (8 × 32 or 16 × 16: 16 zmm accumulators); each channel pair broadcasts
+// one 32-bit input word per pixel and loads one weight vector per 16 channels: 500–520
+// GFLOP/s on one core, 2.1× the fp32 kernel. Tiles run over the output pixels in row-major
+// order and wrap from one row to the next, so widths that are not a multiple of P (28, 14)
+// waste nothing; threads split the tiles. A fused 2×2 max-pool computes the tile's conv
+// row 2r, stores the pair maxima, then merges row 2r+1 into them, so only one tile is ever
+// live — as the Swift kernel does. With `yh`, the final values are also stored rounded to
+// bfloat16 for the next bf16 step (the same rounding as `vggc_round_bf16`).
+#include "predictor_kernels.h"
+#include <immintrin.h>
+#include <string.h>
+
+#define TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
+#define INLINE static inline __attribute__((always_inline))
+
+int vggc_cpu_has_bf16(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+        && __builtin_cpu_supports("avx512bf16");
+}
+
+// Pixels per register tile: 8 × 32 channels or 16 × 16 channels, 16 accumulators.
+static int tilePixels(const vggc_conv_bf16_args *a) { return a->lanes == 32 ? 8 : 16; }
+
+long vggc_conv_bf16_units(const vggc_conv_bf16_args *a) {
+    long q = a->pool ? tilePixels(a) / 2 : tilePixels(a);
+    long pixels = a->pool ? (long)(a->outHeight / 2) * (a->outWidth / 2) : (long)a->outHeight * a->outWidth;
+    return (pixels + q - 1) / q;
+}
+
+// The lane-wise max as compare-and-blend (a NaN in `a` survives), and ReLU keeping NaN:
+// the same expressions as the Swift kernels and the engine.
+INLINE TARGET __m512 blend(__m512 a, __m512 b) {
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_LT_OQ), a, b);
+}
+INLINE TARGET __m512 reluOf(__m512 v) {
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ), v, _mm512_setzero_ps());
+}
+
+// out[p][v]: P conv output pixels whose window starts at x + off[p], block ob.
+INLINE TARGET void tile(const vggc_conv_bf16_args *a, int P, int V, int CW, const long off[16], int ob, __m512 out[16][2]) {
+    // A local array that never escapes, so it lives in registers (writing `out` directly
+    // spilled it after every vdpbf16ps: 169 instead of 520 GFLOP/s).
+    __m512 acc[16][2];
+    const int cw = CW ? CW : a->cin / 2;  // a constant in the small-input specialization
+    const float *b = a->bias + (long)ob * a->lanes;
+    for (int p = 0; p < P; p++) for (int v = 0; v < V; v++) acc[p][v] = _mm512_loadu_ps(b + 16 * v);
+    const uint32_t *wb = a->w + (long)ob * a->kh * a->kw * cw * a->lanes;
+    for (int i = 0; i < a->kh; i++) {
+        for (int j = 0; j < a->kw; j++) {
+            const long tap = i * a->xRowStride + (long)j * a->cin;
+            const uint16_t *xp[16];
+            for (int p = 0; p < P; p++) xp[p] = a->x + off[p] + tap;
+            const uint32_t *wp = wb + (long)(i * a->kw + j) * cw * a->lanes;
+            for (int c2 = 0; c2 < cw; c2++) {
+                __m512bh w0 = (__m512bh)_mm512_loadu_si512(wp + (long)c2 * a->lanes);
+                __m512bh w1 = V == 2 ? (__m512bh)_mm512_loadu_si512(wp + (long)c2 * a->lanes + 16) : w0;
+                for (int p = 0; p < P; p++) {
+                    int32_t word;
+                    memcpy(&word, xp[p] + 2 * c2, 4);
+                    __m512bh s = (__m512bh)_mm512_set1_epi32(word);
+                    acc[p][0] = _mm512_dpbf16_ps(acc[p][0], s, w0);
+                    if (V == 2) acc[p][1] = _mm512_dpbf16_ps(acc[p][1], s, w1);
+                }
+            }
+        }
+    }
+    for (int p = 0; p < P; p++) for (int v = 0; v < V; v++) out[p][v] = acc[p][v];
+}
+
+// Stores val[q] at output offset yoff[q] for q < count, merged with what is there when
+// `merge`; with `final`, ReLU (if asked) and the bfloat16 copy too.
+INLINE TARGET void store(const vggc_conv_bf16_args *a, int V, const long yoff[16], int count, __m512 val[16][2],
+                         int merge, int final, const __mmask16 mask[2]) {
+    for (int q = 0; q < count; q++) {
+        for (int v = 0; v < V; v++) {
+            float *at = a->y + yoff[q] + 16 * v;
+            __m512 r = val[q][v];
+            if (merge) r = blend(r, _mm512_maskz_loadu_ps(mask[v], at));
+            if (final && a->relu) r = reluOf(r);
+            if (!final || !a->yh || a->keepFloat) _mm512_mask_storeu_ps(at, mask[v], r);
+            if (final && a->yh) _mm256_mask_storeu_epi16(a->yh + yoff[q] + 16 * v, mask[v], (__m256i)_mm512_cvtneps_pbh(r));
+        }
+    }
+}
+
+INLINE TARGET void convUnits(const vggc_conv_bf16_args *a, int P, int V, int CW, long start, long end) {
+    const int blocks = (a->cout + a->lanes - 1) / a->lanes;
+    const int Q = a->pool ? P / 2 : P;  // output pixels per unit
+    const long ow = a->pool ? a->outWidth / 2 : a->outWidth;
+    const long total = (a->pool ? a->outHeight / 2 : a->outHeight) * ow;
+    // About one output row of units at a time, block by block: the row's input stays in
+    // L1/L2 while each block's weights are streamed once per group.
+    const long group = ow / Q > 1 ? ow / Q : 1;
+    for (long g0 = start; g0 < end; g0 += group) {
+        const long g1 = g0 + group < end ? g0 + group : end;
+        for (int ob = 0; ob < blocks; ob++) {
+            // Lanes of this block that hold real channels (the last block may be partial).
+            int valid = a->cout - ob * a->lanes;
+            if (valid > a->lanes) valid = a->lanes;
+            __mmask16 mask[2];
+            for (int v = 0; v < 2; v++) {
+                int n = valid - 16 * v;
+                mask[v] = n >= 16 ? (__mmask16)0xFFFF : (n <= 0 ? 0 : (__mmask16)((1u << n) - 1));
+            }
+            for (long u = g0; u < g1; u++) {
+                const long first = u * Q;
+                const int count = total - first < Q ? (int)(total - first) : Q;
+                // Tiles wrap from one row to the next, so no pixel is wasted; past the
+                // end, the last pixel is recomputed and not stored.
+                long yoff[16], off[2][16];
+                long r = first / ow, c = first % ow;  // one division per unit, then steps
+                for (int q = 0; q < Q; q++) {
+                    yoff[q] = r * a->yRowStride + c * a->cout + (long)ob * a->lanes;
+                    if (a->pool) {
+                        for (int h = 0; h < 2; h++)
+                            for (int e = 0; e < 2; e++)
+                                off[h][2 * q + e] = (2 * r + h) * a->sh * a->xRowStride + (2 * c + e) * a->sw * a->cin + a->shift;
+                    } else {
+                        off[0][q] = r * a->sh * a->xRowStride + c * a->sw * a->cin + a->shift;
+                    }
+                    if (first + q + 1 < total && ++c == ow) { c = 0; r++; }
+                }
+                __m512 acc[16][2];
+                if (a->pool) {
+                    // Conv row 2r's pair maxima are stored, then row 2r+1 is merged into them.
+                    for (int h = 0; h < 2; h++) {
+                        tile(a, P, V, CW, off[h], ob, acc);
+                        for (int q = 0; q < Q; q++)
+                            for (int v = 0; v < V; v++) acc[q][v] = blend(acc[2 * q][v], acc[2 * q + 1][v]);
+                        store(a, V, yoff, count, acc, h, h, mask);
+                    }
+                } else {
+                    tile(a, P, V, CW, off[0], ob, acc);
+                    store(a, V, yoff, count, acc, 0, 1, mask);
+                }
+            }
+        }
+    }
+}
+
+// One specialization per register tile, so P and V are constants and acc lives in registers;
+// and one with the channel-pair loop unrolled for image inputs (1–4 channels, one or two
+// pairs), where the loop's overhead would otherwise cost 3× the arithmetic.
+TARGET static void units8x32(const vggc_conv_bf16_args *a, long s, long e) { convUnits(a, 8, 2, 0, s, e); }
+TARGET static void units16x16(const vggc_conv_bf16_args *a, long s, long e) { convUnits(a, 16, 1, 0, s, e); }
+TARGET static void units8x32c1(const vggc_conv_bf16_args *a, long s, long e) { convUnits(a, 8, 2, 1, s, e); }
+TARGET static void units8x32c2(const vggc_conv_bf16_args *a, long s, long e) { convUnits(a, 8, 2, 2, s, e); }
+TARGET static void units16x16c1(const vggc_conv_bf16_args *a, long s, long e) { convUnits(a, 16, 1, 1, s, e); }
+TARGET static void units16x16c2(const vggc_conv_bf16_args *a, long s, long e) { convUnits(a, 16, 1, 2, s, e); }
+
+void vggc_conv_bf16(const vggc_conv_bf16_args *a, long start, long end) {
+    const int pairs = a->cin / 2;
+    if (a->lanes == 32) {
+        if (pairs == 1) units8x32c1(a, start, end);
+        else if (pairs == 2) units8x32c2(a, start, end);
+        else units8x32(a, start, end);
+    } else {
+        if (pairs == 1) units16x16c1(a, start, end);
+        else if (pairs == 2) units16x16c2(a, start, end);
+        else units16x16(a, start, end);
+    }
+}
+
+// One value, as vcvtne2ps2bf16 rounds it (see vggc_round_bf16).
+static inline uint16_t roundOne(float value) {
+    uint32_t b;
+    memcpy(&b, &value, 4);
+    if ((b & 0x7FFFFFFFu) > 0x7F800000u) return (uint16_t)((b >> 16) | 0x40u);  // NaN stays NaN
+    if ((b & 0x7F800000u) == 0) return (uint16_t)((b >> 16) & 0x8000u);         // subnormal → ±0
+    return (uint16_t)((b + 0x7FFFu + ((b >> 16) & 1u)) >> 16);
+}
+
+TARGET void vggc_round_bf16(const float *x, uint16_t *y, long start, long end) {
+    // vcvtne2ps2bf16 rounds to nearest even, quiets NaN and flushes subnormals: exactly
+    // `roundOne`, VGGCore's `bf16Bits` (checked for all 2³² floats in a prototype, and
+    // against VGGCore by the tests).
+    long i = start;
+    for (; i + 32 <= end; i += 32) {
+        __m512bh r = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(x + i + 16), _mm512_loadu_ps(x + i));
+        _mm512_storeu_si512(y + i, (__m512i)r);
+    }
+    for (; i < end; i++) y[i] = roundOne(x[i]);
+}
+
+void vggc_round_bf16_pad(const float *x, uint16_t *y, long channels, long stored, long start, long end) {
+    for (long p = start; p < end; p++) {
+        for (long c = 0; c < channels; c++) y[p * stored + c] = roundOne(x[p * channels + c]);
+        for (long c = channels; c < stored; c++) y[p * stored + c] = 0;
+    }
+}
