@@ -54,6 +54,10 @@ void vggc_conv_bf16(const vggc_conv_bf16_args *_Nonnull a, long start, long end)
 /// stays NaN (quieted); subnormals become zero of the same sign (the DAZ of vdpbf16ps).
 void vggc_round_bf16(const float *_Nonnull x, uint16_t *_Nonnull y, long start, long end);
 
+/// x[i] = x[i] rounded to bfloat16, kept as a float (the low 16 bits zero), for i in
+/// [start, end): the same rounding, for inputs read as float32 (Winograd, dense).
+void vggc_round_bf16_floats(float *_Nonnull x, long start, long end);
+
 /// For `pixels` pixels of `channels` floats each: the rounded values into pixels of
 /// `stored` (≥ channels, even) bfloat16 elements, the extra channels zero. For inputs with
 /// an odd channel count (an RGB or gray image), which bf16 pairs need padded.

@@ -195,6 +195,19 @@ TARGET void vggc_round_bf16(const float *x, uint16_t *y, long start, long end) {
     for (; i < end; i++) y[i] = roundOne(x[i]);
 }
 
+TARGET void vggc_round_bf16_floats(float *x, long start, long end) {
+    long i = start;
+    for (; i + 16 <= end; i += 16) {
+        __m256bh h = _mm512_cvtneps_pbh(_mm512_loadu_ps(x + i));
+        __m512i wide = _mm512_slli_epi32(_mm512_cvtepu16_epi32((__m256i)h), 16);
+        _mm512_storeu_si512(x + i, wide);
+    }
+    for (; i < end; i++) {
+        uint32_t b = (uint32_t)roundOne(x[i]) << 16;
+        memcpy(x + i, &b, 4);
+    }
+}
+
 void vggc_round_bf16_pad(const float *x, uint16_t *y, long channels, long stored, long start, long end) {
     for (long p = start; p < end; p++) {
         for (long c = 0; c < channels; c++) y[p * stored + c] = roundOne(x[p * channels + c]);

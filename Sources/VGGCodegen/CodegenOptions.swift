@@ -13,7 +13,8 @@ public struct CodegenOptions: Sendable {
     /// Which 3×3 stride-1 convolutions run as Winograd F(4×4, 3×3) (see `Winograd`).
     public var winograd: WinogradPolicy
     /// fp32, or bf16: weights stored as bfloat16 and conv/dense inputs rounded to it
-    /// (`Precision`); bf16 uses direct convolution only.
+    /// (`Precision`); bf16 convolutions run on the vdpbf16ps C kernel, or as Winograd in
+    /// float32 where `winograd` picks it (`Winograd.bf16AutoChooses` for `auto`).
     public var precision: Precision
     /// Deliberate bugs, for tests that prove `vggc check` catches them. Never set by users.
     public var faults: [Fault]

@@ -86,29 +86,8 @@ extension NetworkEmitter {
         w.line()
     }
 
-    static func emitSupport(_ w: inout SourceWriter, bf16: Bool) {
-        if bf16 {
-            w.line("/// Rounds a conv/dense input to bfloat16 in place (to nearest, ties to even; NaN stays NaN;")
-            w.line("/// subnormals become signed zeros), as the bf16 model defines it; its zero border stays zero.")
-            w.block("func roundToBF16(_ p: UnsafeMutablePointer<Float>, _ count: Int)") { w in
-                w.line("var i = 0")
-                w.block("while i + 16 <= count") { w in
-                    w.line("let bits = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD16<UInt32>.self)")
-                    w.line("let rounded = (bits &+ 0x7FFF &+ ((bits &>> 16) & 1)) & 0xFFFF_0000")
-                    w.line("let isNaN = (bits & 0x7FFF_FFFF) .> 0x7F80_0000")
-                    w.line("let nan = rounded.replacing(with: (bits & 0xFFFF_0000) | 0x0040_0000, where: isNaN)")
-                    w.line("let out = nan.replacing(with: bits & 0x8000_0000, where: (bits & 0x7F80_0000) .== 0)")
-                    w.line("UnsafeMutableRawPointer(p + i).storeBytes(of: out, as: SIMD16<UInt32>.self)")
-                    w.line("i += 16")
-                }
-                w.block("while i < count") { w in
-                    w.line("let b = p[i].bitPattern")
-                    w.line("p[i] = p[i].isNaN ? Float(bitPattern: (b & 0xFFFF_0000) | 0x0040_0000) : b & 0x7F80_0000 == 0 ? Float(bitPattern: b & 0x8000_0000) : Float(bitPattern: (b &+ 0x7FFF &+ ((b >> 16) & 1)) & 0xFFFF_0000)")
-                    w.line("i += 1")
-                }
-            }
-            w.line()
-        }
+    static func emitSupport(_ w: inout SourceWriter, bf16: Bool, winogradTransform: Bool) {
+        if winogradTransform { emitWinogradTransform(&w) }
         w.line("/// Splits 0..<n into one contiguous range per thread (persistent workers: Workers.swift).")
         w.line("@inline(__always)")
         w.block("func parallelRanges(_ n: Int, _ threads: Int, _ body: (Int, Int) -> Void)") { w in
@@ -143,5 +122,44 @@ extension NetworkEmitter {
             w.line("for r in 0..<rows { for i in 0..<rowFloats { out[r * rowFloats + i] = p[origin + r * stride + i] } }")
             w.line("return out")
         }
+    }
+
+    /// `winogradWeights`: U = G g Gᵀ for every (input, output) channel pair of a bf16 Winograd
+    /// step, into `[ξ][block][cin][lanes]` — `Winograd.transformedWeights` and
+    /// `WinogradF43.transformKernel`, term for term in the same order (Double, rounded once), so
+    /// U is what an fp32 build of the same weights would link. G's entries are printed exactly.
+    static func emitWinogradTransform(_ w: inout SourceWriter) {
+        let g = WinogradF43.g.flatMap { $0 }.map { "\($0)" }.joined(separator: ", ")
+        w.line("/// U = G g Gᵀ per channel pair, in Double and rounded once, from bfloat16 g `[3][3][cin][cout]`.")
+        w.block("func winogradWeights(_ g: UnsafePointer<UInt16>, cin: Int, cout: Int, lanes: Int) -> UnsafePointer<Float>") { w in
+            w.line("let G: [Double] = [\(g)]  // 6 × 3")
+            w.line("let blocks = (cout + lanes - 1) / lanes, count = 36 * blocks * cin * lanes")
+            w.line("let u = UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64).bindMemory(to: Float.self, capacity: count)")
+            w.line("// Every element is written: Winograd layers' cout is a multiple of 16, so of lanes too.")
+            w.line("// Eight output channels at a time (cout is a multiple of 16 for Winograd): each lane does")
+            w.line("// the scalar computation's operations in its order, so the results are identical.")
+            w.line("let g0 = G[0], g1 = G[1], g2 = G[2], g3 = G[3], g4 = G[4], g5 = G[5], g6 = G[6], g7 = G[7], g8 = G[8]")
+            w.line("let g9 = G[9], g10 = G[10], g11 = G[11], g12 = G[12], g13 = G[13], g14 = G[14], g15 = G[15], g16 = G[16], g17 = G[17]")
+            w.line("let Gs = [g0, g1, g2, g3, g4, g5, g6, g7, g8, g9, g10, g11, g12, g13, g14, g15, g16, g17]")
+            w.line("var k = [SIMD8<Double>](repeating: .zero, count: 9), gk = [SIMD8<Double>](repeating: .zero, count: 18)")
+            w.block("for c in 0..<cin") { w in
+                w.block("for o in stride(from: 0, to: cout, by: 8)") { w in
+                    w.block("for t in 0..<9") { w in
+                        w.line("let h = UnsafeRawPointer(g + (t * cin + c) * cout + o).loadUnaligned(as: SIMD8<UInt16>.self)")
+                        w.line("k[t] = SIMD8<Double>(unsafeBitCast(SIMD8<UInt32>(truncatingIfNeeded: h) &<< 16, to: SIMD8<Float>.self))")
+                    }
+                    w.line("for a in 0..<6 { for j in 0..<3 { gk[a * 3 + j] = SIMD8<Double>(repeating: 0) + Gs[a * 3] * k[j] + Gs[a * 3 + 1] * k[3 + j] + Gs[a * 3 + 2] * k[6 + j] } }")
+                    w.block("for a in 0..<6") { w in
+                        w.block("for b in 0..<6") { w in
+                            w.line("let v = SIMD8<Double>(repeating: 0) + gk[a * 3] * Gs[b * 3] + gk[a * 3 + 1] * Gs[b * 3 + 1] + gk[a * 3 + 2] * Gs[b * 3 + 2]")
+                            w.line("let f = SIMD8<Float>(v)")
+                            w.line("for l in 0..<8 { u[(a * 6 + b) * blocks * cin * lanes + ((o + l) / lanes * cin + c) * lanes + (o + l) % lanes] = f[l] }")
+                        }
+                    }
+                }
+            }
+            w.line("return UnsafePointer(u)")
+        }
+        w.line()
     }
 }

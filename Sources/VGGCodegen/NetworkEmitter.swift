@@ -22,7 +22,7 @@ public enum NetworkEmitter {
         // rounded; `Precision`), with direct convolutions only, in C (vdpbf16ps).
         let bf16 = options.precision == .bf16
         let model = bf16 ? try original.bf16Emulation() : original
-        let schedule = try Schedule(model, winograd: bf16 ? .off : options.winograd)
+        let schedule = try Schedule(model, winograd: options.winograd, precision: options.precision)
         let steps = schedule.steps
         var packer = WeightPacker()
         var body = SourceWriter()      // small per-step kernels
@@ -33,6 +33,7 @@ public enum NetworkEmitter {
         var scratchThreads = 0         // most threads a Winograd step can use
         var halfSizes = [0, 0]         // bfloat16 buffers of bf16 conv inputs, used in turn like b0/b1
         var halfReady = false          // the step before stored this step's input in bfloat16
+        var transforms: [String] = []  // bf16 Winograd steps: U computed from bfloat16 g on first use
 
         // Arena: tensor k (input of step k; k = steps.count is the output) lives in buffer k % 2.
         let storages = (0...steps.count).map { schedule.storage(input: $0) }
@@ -67,8 +68,21 @@ public enum NetworkEmitter {
                 if winograd {
                     let e = WinogradEmitter(conv: conv, g: g, input: inS, output: outS, relu: relu, pool: pool,
                                             shifted: options.has { $0 == .wrongPadding(layer: first) })
-                    packer.append(Winograd.transformedWeights(weight, inChannels: conv.inChannels, outChannels: conv.outChannels,
-                                                              lanes: e.lanes), key: "\(k).weight")
+                    let u: String
+                    if bf16 {
+                        // The file keeps the compact bfloat16 g; U = G g Gᵀ is computed once, on
+                        // first use, exactly as vggc compile computes it for fp32 (Double, one
+                        // rounding). Winograd runs in float32 on the bfloat16-rounded input.
+                        precondition(conv.outChannels % e.lanes == 0, "winogradWeights writes whole blocks only")
+                        packer.appendBF16Values(weight, key: "\(k).weight")
+                        transforms.append("nonisolated(unsafe) static let winogradU\(k) = winogradWeights(UnsafeRawPointer(vggc_weight_base() + \(packer.offsets["\(k).weight"]!)).assumingMemoryBound(to: UInt16.self), cin: \(conv.inChannels), cout: \(conv.outChannels), lanes: \(e.lanes))")
+                        u = "Network.winogradU\(k)"
+                        run.line("parallelRanges(\(inS.floats), threads) { vggc_round_bf16_floats(\(x), $0, $1) }")
+                    } else {
+                        packer.append(Winograd.transformedWeights(weight, inChannels: conv.inChannels, outChannels: conv.outChannels,
+                                                                  lanes: e.lanes), key: "\(k).weight")
+                        u = "w + \(packer.offsets["\(k).weight"]!)"
+                    }
                     packer.append(bias, key: "\(k).bias")
                     scratchFloats = max(scratchFloats, e.scratchFloats)
                     scratchThreads = max(scratchThreads, e.parallelItems)
@@ -79,7 +93,7 @@ public enum NetworkEmitter {
                     }
                     let name = kernels.register(e.functionName) { e.emit(&$0, name: $1) }
                     let ranges = e.splitsOutputs ? "0, \(e.tiles), $1, $2" : "$1, $2, 0, \(e.blocks)"
-                    run.line("parallelChunks(\(e.parallelItems), threads) { \(name)(\(x), \(y), w + \(packer.offsets["\(k).weight"]!), w + \(packer.offsets["\(k).bias"]!), \(ranges), scratch[$0]) }")
+                    run.line("parallelChunks(\(e.parallelItems), threads) { \(name)(\(x), \(y), \(u), w + \(packer.offsets["\(k).bias"]!), \(ranges), scratch[$0]) }")
                     break
                 }
                 let lanes = convLanes(conv.outChannels)
@@ -131,7 +145,7 @@ public enum NetworkEmitter {
                 }
                 packer.append(padded(bias, to: e.lanes), key: "\(k).bias")
                 let name = kernels.register(e.functionName) { e.emit(&$0, name: $1) }
-                if bf16 { run.line("roundToBF16(\(x), \(inS.floats))") }
+                if bf16 { run.line("parallelRanges(\(inS.floats), threads) { vggc_round_bf16_floats(\(x), $0, $1) }") }
                 run.line("parallelRanges(\(e.blocks), threads) { \(name)(\(x), \(y), \(weights(packer.offsets["\(k).weight"]!, bf16)), w + \(packer.offsets["\(k).bias"]!), $0, $1) }")
             case let .pool(g, isMax):
                 let e = PoolEmitter(g: g, channels: inS.channels, isMax: isMax, output: outS)
@@ -177,6 +191,13 @@ public enum NetworkEmitter {
                       scratchThreads: scratchThreads)
         let n = steps.count
         let logits = storages[n - 1], outputs = storages[n]
+        if !transforms.isEmpty {
+            w.block("extension Network") { w in
+                w.line("/// bf16 Winograd steps' transformed weights, computed from the stored bfloat16 g on first use.")
+                for t in transforms { w.line(t) }
+            }
+            w.line()
+        }
         w.block("extension Network") { w in
             w.line("/// Runs one image (\(model.input.height)×\(model.input.width)×\(model.input.channels), channels-last).")
             w.line("/// Returns the pre-softmax logits and the class probabilities; `dump` sees every step's output,")
@@ -200,7 +221,7 @@ public enum NetworkEmitter {
             }
         }
         w.line()
-        emitSupport(&w, bf16: bf16)
+        emitSupport(&w, bf16: bf16, winogradTransform: !transforms.isEmpty)
         w.line()
         w.line("// MARK: - Kernels")
         w.line()

@@ -1932,6 +1932,19 @@ TARGET void vggc_round_bf16(const float *x, uint16_t *y, long start, long end) {
     for (; i < end; i++) y[i] = roundOne(x[i]);
 }
 
+TARGET void vggc_round_bf16_floats(float *x, long start, long end) {
+    long i = start;
+    for (; i + 16 <= end; i += 16) {
+        __m256bh h = _mm512_cvtneps_pbh(_mm512_loadu_ps(x + i));
+        __m512i wide = _mm512_slli_epi32(_mm512_cvtepu16_epi32((__m256i)h), 16);
+        _mm512_storeu_si512(x + i, wide);
+    }
+    for (; i < end; i++) {
+        uint32_t b = (uint32_t)roundOne(x[i]) << 16;
+        memcpy(x + i, &b, 4);
+    }
+}
+
 void vggc_round_bf16_pad(const float *x, uint16_t *y, long channels, long stored, long start, long end) {
     for (long p = start; p < end; p++) {
         for (long c = 0; c < channels; c++) y[p * stored + c] = roundOne(x[p * channels + c]);
@@ -1996,6 +2009,10 @@ void vggc_conv_bf16(const vggc_conv_bf16_args *_Nonnull a, long start, long end)
 /// y[i] = x[i] rounded to bfloat16 for i in [start, end): to nearest, ties to even; NaN
 /// stays NaN (quieted); subnormals become zero of the same sign (the DAZ of vdpbf16ps).
 void vggc_round_bf16(const float *_Nonnull x, uint16_t *_Nonnull y, long start, long end);
+
+/// x[i] = x[i] rounded to bfloat16, kept as a float (the low 16 bits zero), for i in
+/// [start, end): the same rounding, for inputs read as float32 (Winograd, dense).
+void vggc_round_bf16_floats(float *_Nonnull x, long start, long end);
 
 /// For `pixels` pixels of `channels` floats each: the rounded values into pixels of
 /// `stored` (≥ channels, even) bfloat16 elements, the extra channels zero. For inputs with

@@ -59,7 +59,7 @@ struct Schedule {
     /// (the network's output). The model input is stored with `borders[0]`.
     let borders: [Border]
 
-    init(_ model: Model, winograd: WinogradPolicy = .off) throws {
+    init(_ model: Model, winograd: WinogradPolicy = .off, precision: Precision = .fp32) throws {
         let shapes = try model.validate()
         var steps: [Step] = []
         var i = 0
@@ -82,7 +82,7 @@ struct Schedule {
                 }
                 let useWinograd: Bool
                 switch winograd {
-                case .auto: useWinograd = Winograd.autoChooses(conv, g)
+                case .auto: useWinograd = precision == .bf16 ? Winograd.bf16AutoChooses(conv, g) : Winograd.autoChooses(conv, g)
                 case .on: useWinograd = WinogradF43.accepts(conv)
                 case .off: useWinograd = false
                 }

@@ -38,6 +38,15 @@ struct WeightPacker {
         append(words, key: key)
     }
 
+    /// bfloat16 values in their original order, two per 32-bit word (element 2k in the low
+    /// half, as a little-endian UInt16 array reads them); a trailing odd element gets a zero.
+    mutating func appendBF16Values(_ values: [Float], key: String) {
+        let words = stride(from: 0, to: values.count, by: 2).map { i in
+            Float(bitPattern: UInt32(values[i].bf16Bits) | UInt32(i + 1 < values.count ? values[i + 1].bf16Bits : 0) << 16)
+        }
+        append(words, key: key)
+    }
+
     /// Little-endian bytes of the blob, for `weights.bin`.
     var bytes: [UInt8] {
         var out = [UInt8]()

@@ -25,6 +25,15 @@ enum Winograd {
         return WinogradF43.accepts(conv) && 2 * 9 * g.outputHeight * g.outputWidth >= 3 * 36 * tiles
     }
 
+    /// `auto` in a bf16 build, where the alternative is the `vdpbf16ps` direct kernel (2.1× the
+    /// fp32 one) rather than fp32 direct: Winograd (in float32, on bfloat16-rounded inputs and
+    /// weights) only where it was measured well over 2× faster than fp32 direct — at least
+    /// 128 input channels on at least 28×28 outputs (VGG-16 per layer, docs/performance.md:
+    /// 2.4–3.3× there; 64-channel layers 1.7–2.0× and 14×14 ones 2.0×, which bf16 direct beats).
+    static func bf16AutoChooses(_ conv: Conv2D, _ g: WindowGeometry) -> Bool {
+        autoChooses(conv, g) && conv.inChannels >= 128 && g.outputHeight * g.outputWidth >= 28 * 28
+    }
+
     /// Transformed weights for the kernel: `U[ξ][outBlock][cin][lanes]` with
     /// ξ = 6·row + column of the 6×6 transformed tile, from the folded `[3][3][cin][cout]`
     /// weights, zero-padded to whole blocks.

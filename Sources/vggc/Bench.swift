@@ -27,8 +27,9 @@ struct Bench: ParsableCommand {
           vgg16  VGG-16 conv base + Flatten→256→2, 224×224×3 (15.35 G MACs)
           small  32,32,M,64,64,M,128,128,M,256,256,M → 128 → 2, 128×128×1 (0.84 G MACs)
         ONNX Runtime setup: python3 -m venv .build/onnx-venv && .build/onnx-venv/bin/pip install onnxruntime numpy
-        Each model is built once per --winograd policy (default off,auto: direct convolution and
-        the default) and once per other --precision (bf16), all timed in the same run.
+        Each model is built once per --precision (default fp32; bf16 adds bfloat16 builds) and
+        --winograd policy (default off,auto: direct convolution and the default), all timed in
+        the same run.
         Example: vggc bench --suite small,vgg16 --threads 1,2 --runs 30
         """
     )
@@ -45,7 +46,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Winograd policies to build predictors with, comma-separated: off (direct convolution), auto, on. Each gets its own rows, measured in the same run.")
     var winograd = "off,auto"
 
-    @Option(help: "Precisions, comma-separated: fp32 (one build per --winograd policy), bf16 (one build, direct convolution).")
+    @Option(help: "Precisions, comma-separated: fp32, bf16; one build per precision and --winograd policy.")
     var precision = "fp32"
 
     @Option(help: "Timed runs per measurement (after warm-up).")
@@ -88,7 +89,7 @@ struct Bench: ParsableCommand {
     func variants() throws -> [(policy: WinogradPolicy, precision: Precision)] {
         let policies: [WinogradPolicy] = try Self.list(winograd, option: "--winograd")
         let precisions: [Precision] = try Self.list(precision, option: "--precision")
-        return precisions.flatMap { p in p == .fp32 ? policies.map { ($0, p) } : [(WinogradPolicy.off, p)] }
+        return precisions.flatMap { p in policies.map { ($0, p) } }
     }
 
     func validate() throws {
@@ -146,8 +147,8 @@ struct Bench: ParsableCommand {
                 // ONNX Runtime does not depend on the build: timed once per thread count.
                 var ortTimes: [Int: (Double?, Double?, String?)] = [:]
                 for (policy, precision) in try variants() {
-                    let build = precision == .fp32 ? "winograd \(policy.rawValue)" : precision.rawValue
-                    let label = (name.isEmpty ? "bench" : name) + "_" + (precision == .fp32 ? policy.rawValue : precision.rawValue)
+                    let build = BenchRow.buildName(policy: policy.rawValue, precision: precision.rawValue)
+                    let label = (name.isEmpty ? "bench" : name) + "_" + (precision == .fp32 ? policy.rawValue : "\(precision.rawValue)_\(policy.rawValue)")
                     let options = CodegenOptions(name: label, modelHash: loaded.info.hash, winograd: policy, precision: precision)
                     if !json { FileHandle.standardError.write(Data("compiling \(entry.name) (\(build)) …\n".utf8)) }
                     let sources = try PredictorBuilder.writeSources(model: loaded.model, options: options, modelFile: entry.path,
@@ -283,12 +284,17 @@ struct BenchRow: Encodable {
         try c.encodeIfPresent(predictorOverORT, forKey: .predictorOverORT); try c.encodeIfPresent(engineOverORT, forKey: .engineOverORT)
     }
 
+    /// "winograd auto" for fp32 builds, "bf16 winograd auto" otherwise.
+    static func buildName(policy: String, precision: String) -> String {
+        (precision == "fp32" ? "" : precision + " ") + "winograd " + policy
+    }
+
     static func table(_ rows: [BenchRow]) -> String {
         func ms(_ v: Double?) -> String { v.map { String(format: "%.2f", $0) } ?? "-" }
         var lines = [["model", "build", "MACs", "thr", "predictor ms (min)", "engine ms (min)", "ORT ms (min)", "img/s", "GFLOP/s",
                       "pred/ORT", "engine/ORT", "head", "start-up", "compile", "binary"]]
         for r in rows {
-            lines.append([r.model, r.precision == "fp32" ? "winograd \(r.winograd)" : r.precision, Format.count(r.macs), "\(r.threads)",
+            lines.append([r.model, buildName(policy: r.winograd, precision: r.precision), Format.count(r.macs), "\(r.threads)",
                           "\(ms(r.predictorMedianMs)) (\(ms(r.predictorMinMs)))", "\(ms(r.engineMedianMs)) (\(ms(r.engineMinMs)))",
                           r.ortMedianMs.map { "\(ms($0)) (\(ms(r.ortMinMs)))" } ?? "-",
                           String(format: "%.1f", 1000 / r.predictorMedianMs), String(format: "%.0f", r.predictorGFLOPs),

@@ -37,7 +37,7 @@ struct Compile: ParsableCommand {
     @Option(help: "Winograd F(4×4, 3×3) for 3×3 stride-1 convolutions: auto (where measured to win), on (every eligible layer) or off (direct convolution only).")
     var winograd: WinogradPolicy = .auto
 
-    @Option(help: "fp32, or bf16: weights stored as bfloat16 (half the bytes) and conv/dense inputs rounded to it, direct convolution only. Check it with vggc check (against the bf16 model) and --labelled (against fp32).")
+    @Option(help: "fp32, or bf16: weights stored as bfloat16 (half the bytes) and conv/dense inputs rounded to it; convolutions on AVX512-BF16 dot products, or (--winograd auto: ≥128 channels on ≥28×28 outputs; on: every eligible layer) Winograd in float32 with its weights transformed at start-up. Check it with vggc check (against the bf16 model) and --labelled (against fp32).")
     var precision: Precision = .fp32
 
     @Flag(help: "Write the source folder only; do not build.")
@@ -48,9 +48,6 @@ struct Compile: ParsableCommand {
 
     func validate() throws {
         _ = try PredictorBuilder.cpuFlags(targetCPU)
-        if precision == .bf16 && winograd == .on {
-            throw ValidationError("--precision bf16 uses direct convolution only; drop --winograd on")
-        }
     }
 
     func run() throws {

@@ -156,8 +156,9 @@ struct CompileCheckCLITests {
     }
 
     /// `--precision bf16` from the command line: the predictor says so in --version, check
-    /// detects it and verifies against the bf16 emulation; bf16 with `--winograd on` is a
-    /// usage error; the compile report names the Winograd scratch of an fp32 build.
+    /// detects it and verifies against the bf16 emulation, with Winograd steps too (their
+    /// weights transformed at start-up from bfloat16); the compile report names the Winograd
+    /// scratch of an fp32 build.
     @Test func bf16CompileAndCheck() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -171,7 +172,14 @@ struct CompileCheckCLITests {
         #expect(try CLI.runBinary(predictor, ["--version"]).stdout.contains("precision bf16"))
         let check = try CLI.run(["check", model, predictor, "--random", "3"])
         #expect(check.status == 0 && check.stdout.contains("precision bf16") && check.stdout.contains("PASS"), "\(check.stdout)\(check.stderr)")
-        #expect(try CLI.run(["compile", model, "--precision", "bf16", "--winograd", "on", "-o", predictor]).status == 64)
+        let hybrid = dir.appendingPathComponent("bf16-winograd").path
+        let compiledHybrid = try CLI.run(["compile", model, "--precision", "bf16", "--winograd", "on", "-o", hybrid,
+                                          "--source-dir", dir.appendingPathComponent("src-winograd").path])
+        #expect(compiledHybrid.status == 0, "\(compiledHybrid.stderr)")
+        let network = try String(contentsOf: dir.appendingPathComponent("src-winograd/Network.swift"), encoding: .utf8)
+        #expect(network.contains("winogradWeights(") && network.contains("winograd4x4"), "the bf16 build has Winograd steps")
+        let checkHybrid = try CLI.run(["check", model, hybrid, "--random", "3"])
+        #expect(checkHybrid.status == 0 && checkHybrid.stdout.contains("PASS"), "\(checkHybrid.stdout)\(checkHybrid.stderr)")
         #expect(try CLI.run(["compile", model, "--precision", "int3", "-o", predictor]).status == 64)
         let fp32 = try CLI.run(["compile", model, "--winograd", "on", "--source-only", "--source-dir", dir.appendingPathComponent("src32").path])
         #expect(fp32.status == 0 && fp32.stdout.contains("Winograd scratch"), "\(fp32.stdout)")
