@@ -62,8 +62,10 @@ enum Network {
     ]
     /// What each step computes, for `--profile` (the head's share is the dense steps').
     static let stepKinds: [String] = ["conv", "conv", "conv", "conv", "conv", "conv", "conv", "conv", "conv", "conv", "conv", "conv", "conv", "dense", "dense", "softmax"]
-    /// Per step: direct or winograd4x4 for convolutions (what `check`'s tolerance depends on).
+    /// Per step: direct, winograd4x4 or int8 for convolutions (what `check`'s tolerance depends on).
     static let stepAlgorithms: [String] = ["direct", "winograd4x4", "winograd4x4", "winograd4x4", "winograd4x4", "winograd4x4", "winograd4x4", "winograd4x4", "winograd4x4", "winograd4x4", "winograd4x4", "winograd4x4", "winograd4x4", "-", "-", "-"]
+    /// int8 builds: each quantized layer's calibrated input maximum, as float bits (`--version`).
+    static let int8InputMaxima: [(String, UInt32)] = []
     static let arenaBytes = 1378112
     /// The activation arena, 64-byte aligned and zeroed once; borders stay zero.
     nonisolated(unsafe) static let arena: UnsafeMutablePointer<Float> = {

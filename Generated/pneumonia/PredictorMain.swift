@@ -14,7 +14,7 @@ enum PredictorExit {
     static let dataError: Int32 = 65   // unreadable/corrupt image, raw file of the wrong size
     static let noInput: Int32 = 66     // an image or the --raw file does not exist / cannot be opened
     static let cantCreate: Int32 = 73  // --output-raw / --dump-layers could not be written
-    static let unsupportedCPU: Int32 = 69  // a bf16 predictor on a CPU without AVX512-BF16
+    static let unsupportedCPU: Int32 = 69  // a bf16 / int8 predictor on a CPU without AVX512-BF16 / VNNI
 }
 
 /// The parsed command line.
@@ -42,6 +42,10 @@ struct Predictor {
         // Checked before any work: vdpbf16ps on a CPU without it would die on SIGILL.
         if Network.precision == "bf16" && vggc_cpu_has_bf16() == 0 {
             fail("this predictor was built with --precision bf16 and needs AVX512-BF16, which this CPU lacks; "
+                 + "rebuild it with vggc compile --precision fp32", PredictorExit.unsupportedCPU)
+        }
+        if Network.precision == "int8" && vggc_cpu_has_vnni() == 0 {
+            fail("this predictor was built with --precision int8 and needs AVX512-VNNI, which this CPU lacks; "
                  + "rebuild it with vggc compile --precision fp32", PredictorExit.unsupportedCPU)
         }
         var status: Int32 = 0
@@ -206,6 +210,8 @@ struct Predictor {
                     flag()
                     print("\(program) — vggc \(Network.generatorVersion) predictor for model \(Network.name), "
                           + "sha256:\(Network.modelHash), target \(Network.targetCPU), precision \(Network.precision)")
+                    // An int8 build's calibration, exactly (float bits), so check can rebuild its arithmetic.
+                    for (layer, bits) in Network.int8InputMaxima { print("int8 input maximum \(layer) bits \(bits)") }
                     exit(0)
                 case "--help", "-h": flag(); print(usage); exit(0)
                 default: fail("unknown option \(arg) (see --help)", PredictorExit.usage)
@@ -265,7 +271,7 @@ struct Predictor {
           64  usage error (unknown option, missing or bad value, no inputs)
           65  bad input data (unreadable or corrupt image, --raw file of the wrong size)
           66  an image or the --raw file does not exist (other images are still processed)
-          69  a bf16 predictor on a CPU without AVX512-BF16
+          69  a bf16 / int8 predictor on a CPU without AVX512-BF16 / AVX512-VNNI
           73  --output-raw or --dump-layers output could not be written
         """
     }

@@ -63,4 +63,42 @@ void vggc_round_bf16_floats(float *_Nonnull x, long start, long end);
 /// an odd channel count (an RGB or gray image), which bf16 pairs need padded.
 void vggc_round_bf16_pad(const float *_Nonnull x, uint16_t *_Nonnull y, long channels, long stored, long start, long end);
 
+/// One int8 convolution (or dense layer, as a 1×1 convolution of a 1×1 image) step; see
+/// int8_conv.c and Sources/VGGCore/Int8Quantization.swift for the exact arithmetic.
+typedef struct {
+    /// Input codes: u8, channels-last, zero border, `cin` (a multiple of 4) per pixel.
+    const uint8_t *_Nonnull x;
+    /// Weights: [blocks][kh][kw][cin/4][lanes] 32-bit words of four s8 weights, input
+    /// channel 4k in the lowest byte.
+    const uint32_t *_Nonnull w;
+    /// Per output channel (blocks*lanes each): c[o] = input scale × weight scale, and bias.
+    const float *_Nonnull scale;
+    const float *_Nonnull bias;
+    /// Output: float32, interior pixel (0, 0) of the output storage.
+    float *_Nonnull y;
+    /// Optional second output: the values quantized for the next int8 layer (multiplied by
+    /// `nextInverse`), at the same element offsets.
+    uint8_t *_Nullable yq;
+    float nextInverse;
+    /// With `yq`: 0 skips the float store of the final values (see vggc_conv_bf16_args).
+    int keepFloat;
+    long xRowStride;  ///< elements between input rows
+    long yRowStride;  ///< elements between output rows (pooled rows when pool)
+    int cin, cout, lanes, kh, kw, sh, sw, outHeight, outWidth, relu, pool, shift;
+} vggc_conv_int8_args;
+
+/// 1 when this CPU executes AVX512-VNNI (and AVX512F/BW), else 0.
+int vggc_cpu_has_vnni(void);
+
+/// Work units of one int8 convolution, as `vggc_conv_bf16_units`.
+long vggc_conv_int8_units(const vggc_conv_int8_args *_Nonnull a);
+
+/// Computes and stores work units [start, end) of one int8 convolution.
+void vggc_conv_int8(const vggc_conv_int8_args *_Nonnull a, long start, long end);
+
+/// Pixels [start, end) of `channels` floats each, quantized (`q = clamp(rint(x·inverse), 0, 255)`,
+/// NaN → 0) into pixels of `stored` (≥ channels) codes, the extra channels 0.
+void vggc_quantize_u8(const float *_Nonnull x, uint8_t *_Nonnull y, float inverse, long channels, long stored,
+                      long start, long end);
+
 #endif

@@ -31,14 +31,29 @@ public struct Checker {
     /// emulation (`Model.bf16Emulation`), its conv/dense stages fed bfloat16-rounded inputs.
     public let precision: Precision
 
+    /// int8: the quantized layers, by index, rebuilt from the predictor's own calibration
+    /// (Sources/VGGCore/Int8Quantization.swift); their stages must match bit for bit.
+    public let int8Layers: [Int: Int8Layer]
+
     public init(model: Model, predictor: PredictorProcess, threads: Int = Engine.defaultThreads,
                 precision: Precision = .fp32) throws {
         self.precision = precision
-        let model = precision == .bf16 ? try model.bf16Emulation() : model
+        let model = precision == .bf16 ? try model.bf16Emulation() : precision == .int8 ? try model.foldingBatchNorms() : model
         self.model = model
         self.engine = try Engine(model: model, threads: threads)
         self.predictor = predictor
         self.threads = threads
+        var layers = [Int: Int8Layer]()
+        if precision == .int8 {
+            let eligible = Set(model.int8LayerIndices())
+            for (name, maximum) in try predictor.int8InputMaxima() {
+                guard let i = model.layers.firstIndex(where: { $0.name == name }), eligible.contains(i) else {
+                    throw CheckError.badInt8Layer(name)
+                }
+                layers[i] = model.int8Layer(at: i, inputMaximum: maximum)
+            }
+        }
+        int8Layers = layers
     }
 
     public struct Divergence: Sendable, Encodable {
@@ -76,8 +91,12 @@ public struct Checker {
 
     /// Seeded random inputs over the real input range.
     public func randomInputs(count: Int, seed: UInt64) -> [[Float]] {
+        Checker.randomInputs(for: model.input, count: count, seed: seed)
+    }
+
+    /// Seeded tensors uniform over the range real images produce for `spec`.
+    public static func randomInputs(for spec: InputSpec, count: Int, seed: UInt64) -> [[Float]] {
         var rng = SeededGenerator(seed: seed)
-        let spec = model.input
         return (0..<count).map { _ in
             (0..<(spec.height * spec.width * spec.channels)).map { i in rng.uniform(spec.valueRange(channel: i % spec.channels)) }
         }
@@ -160,7 +179,19 @@ public struct Checker {
             if precision == .bf16, [.conv2D, .dense].contains(model.layers[first].layer.kind) {
                 stageInput = stageInput.map(\.roundedToBF16)
             }
-            let (outputs, bounds) = try engine.stageBounds(layers: first...last, input: stageInput, winogradLayers: winograd)
+            // An int8 step is defined exactly: the integer reference, then the stage's exact
+            // layers (ReLU, pool) on the engine; it must match bit for bit (bound 0).
+            guard (trace.algorithms[k] == "int8") == (int8Layers[first] != nil) else {
+                throw CheckError.badInt8Layer(model.layers[first].name)
+            }
+            let (outputs, bounds): ([[Float]], [[Float]])
+            if let q = int8Layers[first] {
+                var out = [try engine.int8Forward(layer: first, quantized: q, input: stageInput)]
+                if last > first { out += try engine.runLayers((first + 1)...last, input: out[0]) }
+                (outputs, bounds) = (out, out.map { [Float](repeating: 0, count: $0.count) })
+            } else {
+                (outputs, bounds) = try engine.stageBounds(layers: first...last, input: stageInput, winogradLayers: winograd)
+            }
             guard outputs.last!.count == values.count else {
                 throw CheckError.outputSize(path: step, bytes: values.count * 4, expected: outputs.last!.count * 4)
             }
@@ -192,14 +223,18 @@ public struct Checker {
     /// The engine's end-to-end answer for one input, by the definition the predictor claims:
     /// for bf16, the emulated model with every conv/dense input rounded to bfloat16.
     func reference(_ input: [Float]) throws -> (logits: [Float], probabilities: [Float]) {
-        guard precision == .bf16 else {
+        guard precision != .fp32 else {
             let (l, p) = try engine.logitsAndProbabilities(input)
             return (l[0], p[0])
         }
         var x = input, outputs: [[Float]] = []
         for i in model.layers.indices {
-            if [.conv2D, .dense].contains(model.layers[i].layer.kind) { x = x.map(\.roundedToBF16) }
-            x = try engine.runLayers(i...i, input: x)[0]
+            if let q = int8Layers[i] {
+                x = try engine.int8Forward(layer: i, quantized: q, input: x)
+            } else {
+                if precision == .bf16, [.conv2D, .dense].contains(model.layers[i].layer.kind) { x = x.map(\.roundedToBF16) }
+                x = try engine.runLayers(i...i, input: x)[0]
+            }
             outputs.append(x)
         }
         return (outputs[max(0, outputs.count - 2)], model.classProbabilities(outputs[outputs.count - 1]))

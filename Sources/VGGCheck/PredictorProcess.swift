@@ -12,6 +12,9 @@ public enum CheckError: Error, Equatable, CustomStringConvertible {
     case unknownStep(String)
     /// The predictor's `--version` names a precision this vggc does not know.
     case unknownPrecision(String)
+    /// An int8 predictor's calibration names a layer that int8 cannot quantize, or a step
+    /// claims int8 for a layer without one.
+    case badInt8Layer(String)
 
     public var description: String {
         switch self {
@@ -29,6 +32,8 @@ public enum CheckError: Error, Equatable, CustomStringConvertible {
             return "the predictor's step \(step) does not continue the model's layers in order (every layer must be covered once)"
         case let .unknownPrecision(name):
             return "the predictor says it computes in precision \(name); this vggc knows \(Precision.allCases.map(\.rawValue).joined(separator: ", "))"
+        case let .badInt8Layer(layer):
+            return "the int8 predictor's calibration and steps disagree on layer \(layer) (only a Conv2D or Dense after a ReLU is int8, and only with a calibrated maximum)"
         case .noInputs: return "nothing to compare: give --random N > 0 or --images DIR with readable images"
         }
     }
@@ -57,6 +62,18 @@ public struct PredictorProcess {
             precision = known
         }
         return (String(out[range].dropFirst(7)), precision)
+    }
+
+    /// An int8 predictor's calibrated input maxima by layer name, exactly (its `--version`
+    /// lines `int8 input maximum <layer> bits <UInt32>`); empty for other precisions.
+    public func int8InputMaxima() throws -> [String: Float] {
+        var out = [String: Float]()
+        for line in try run(["--version"]).stdout.split(separator: "\n") where line.hasPrefix("int8 input maximum ") {
+            let words = line.split(separator: " ")
+            guard words.count >= 6, words[words.count - 2] == "bits", let bits = UInt32(words[words.count - 1]) else { continue }
+            out[words[3..<(words.count - 2)].joined(separator: " ")] = Float(bitPattern: bits)
+        }
+        return out
     }
 
     /// The model hash the predictor says it was built from.
@@ -95,7 +112,7 @@ public struct PredictorProcess {
 
     public struct Trace {
         public var steps: [(name: String, values: [Float])]
-        /// Per step, how the predictor computed it: `direct`, `winograd4x4`, or `-`.
+        /// Per step, how the predictor computed it: `direct`, `winograd4x4`, `int8`, or `-`.
         public var algorithms: [String]
         public var output: [Float]
     }
@@ -126,7 +143,7 @@ public struct PredictorProcess {
                 throw CheckError.unknownStep(String(line))
             }
             let algorithm = parts.count >= 4 ? String(parts[3]) : "direct"
-            guard ["direct", "winograd4x4", "-"].contains(algorithm) else { throw CheckError.unknownStep(String(line)) }
+            guard ["direct", "winograd4x4", "int8", "-"].contains(algorithm) else { throw CheckError.unknownStep(String(line)) }
             algorithms.append(algorithm)
             let name = String(parts[1])
             let file = dumps.appendingPathComponent("\(index < 10 ? "0" : "")\(index)_\(name).f32")

@@ -16,6 +16,9 @@ public struct CodegenOptions: Sendable {
     /// (`Precision`); bf16 convolutions run on the vdpbf16ps C kernel, or as Winograd in
     /// float32 where `winograd` picks it (`Winograd.bf16AutoChooses` for `auto`).
     public var precision: Precision
+    /// int8: each quantized layer's calibrated input maximum, by layer name
+    /// (`Engine.inputMaxima`; see Sources/VGGCore/Int8Quantization.swift).
+    public var int8InputMaxima: [String: Float] = [:]
     /// Deliberate bugs, for tests that prove `vggc check` catches them. Never set by users.
     public var faults: [Fault]
 
@@ -40,7 +43,7 @@ public struct CodegenOptions: Sendable {
         case dropBias(layer: String)
         /// Swaps the layer's output channels 0 and 1.
         case swapChannels(layer: String)
-        /// bf16 convolutions only: reads the window one pixel to the right only in runs
+        /// bf16 and int8 convolutions only: reads the window one pixel to the right only in runs
         /// without `--dump-layers` — a fast path that differs from the one the stages check.
         case unobservedShift(layer: String)
     }

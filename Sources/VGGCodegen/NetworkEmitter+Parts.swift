@@ -37,7 +37,7 @@ extension NetworkEmitter {
     }
 
     static func emitConstants(_ w: inout SourceWriter, model: Model, options: CodegenOptions, schedule: Schedule, arenaFloats: Int, scratchFloats: Int,
-                              scratchThreads: Int) {
+                              scratchThreads: Int, algorithms: [String], int8Inputs: [(String, Float)]) {
         let n = schedule.steps.count
         let logitShape = n >= 2 ? schedule.steps[n - 2].output : schedule.steps[0].input
         w.block("enum Network") { w in
@@ -58,8 +58,10 @@ extension NetworkEmitter {
             w.line("]")
             w.line("/// What each step computes, for `--profile` (the head's share is the dense steps').")
             w.line("static let stepKinds: [String] = [\(schedule.steps.map { literal($0.kindName) }.joined(separator: ", "))]")
-            w.line("/// Per step: direct or winograd4x4 for convolutions (what `check`'s tolerance depends on).")
-            w.line("static let stepAlgorithms: [String] = [\(schedule.steps.map { literal($0.algorithm) }.joined(separator: ", "))]")
+            w.line("/// Per step: direct, winograd4x4 or int8 for convolutions (what `check`'s tolerance depends on).")
+            w.line("static let stepAlgorithms: [String] = [\(algorithms.map { literal($0) }.joined(separator: ", "))]")
+            w.line("/// int8 builds: each quantized layer's calibrated input maximum, as float bits (`--version`).")
+            w.line("static let int8InputMaxima: [(String, UInt32)] = [\(int8Inputs.map { "(\(literal($0.0)), \($0.1.bitPattern))" }.joined(separator: ", "))]")
             w.line("static let arenaBytes = \(arenaFloats * 4)")
             w.line("/// The activation arena, 64-byte aligned and zeroed once; borders stay zero.")
             w.line("nonisolated(unsafe) static let arena: UnsafeMutablePointer<Float> = {")
@@ -86,7 +88,7 @@ extension NetworkEmitter {
         w.line()
     }
 
-    static func emitSupport(_ w: inout SourceWriter, bf16: Bool, winogradTransform: Bool) {
+    static func emitSupport(_ w: inout SourceWriter, borderTypes: [String], winogradTransform: Bool) {
         if winogradTransform { emitWinogradTransform(&w) }
         w.line("/// Splits 0..<n into one contiguous range per thread (persistent workers: Workers.swift).")
         w.line("@inline(__always)")
@@ -103,8 +105,9 @@ extension NetworkEmitter {
         }
         w.line()
         // One concrete function per element type: a generic one was measured unspecialized.
-        for type in bf16 ? ["Float", "UInt16"] : ["Float"] {
-            w.line("/// Zeroes the border of a bordered tensor (its buffer may hold an older, larger tensor)" + (type == "UInt16" ? "; bfloat16 copy." : "."))
+        for type in borderTypes {
+            w.line("/// Zeroes the border of a bordered tensor (its buffer may hold an older, larger tensor)"
+                   + (type == "UInt16" ? "; bfloat16 copy." : type == "UInt8" ? "; int8 codes." : "."))
             w.block("func zeroBorder(_ p: UnsafeMutablePointer<\(type)>, _ h: Int, _ w: Int, _ c: Int, _ top: Int, _ left: Int, _ bottom: Int, _ right: Int)") { w in
                 w.line("let stride = (w + left + right) * c")
                 w.block("for r in 0..<(h + top + bottom)") { w in

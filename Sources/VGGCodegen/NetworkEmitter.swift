@@ -20,9 +20,10 @@ public enum NetworkEmitter {
     public static func generate(_ original: Model, options: CodegenOptions, modelFile: String) throws -> GeneratedNetwork {
         // A bf16 predictor computes the bf16 emulation of the model (BN folded, weights
         // rounded; `Precision`), with direct convolutions only, in C (vdpbf16ps).
-        let bf16 = options.precision == .bf16
-        let model = bf16 ? try original.bf16Emulation() : original
-        let schedule = try Schedule(model, winograd: options.winograd, precision: options.precision)
+        let bf16 = options.precision == .bf16, int8 = options.precision == .int8
+        let model = bf16 ? try original.bf16Emulation() : int8 ? try original.foldingBatchNorms() : original
+        let schedule = try Schedule(model, winograd: int8 ? .off : options.winograd, precision: options.precision)
+        let quantized = int8 ? try int8Layers(model, maxima: options.int8InputMaxima) : [:]
         let steps = schedule.steps
         var packer = WeightPacker()
         var body = SourceWriter()      // small per-step kernels
@@ -34,6 +35,8 @@ public enum NetworkEmitter {
         var halfSizes = [0, 0]         // bfloat16 buffers of bf16 conv inputs, used in turn like b0/b1
         var halfReady = false          // the step before stored this step's input in bfloat16
         var transforms: [String] = []  // bf16 Winograd steps: U computed from bfloat16 g on first use
+        var codeSizes = [0, 0]         // u8 code buffers of int8 steps' inputs, used in turn
+        var codesReady = false         // the step before stored this step's input codes
 
         // Arena: tensor k (input of step k; k = steps.count is the output) lives in buffer k % 2.
         let storages = (0...steps.count).map { schedule.storage(input: $0) }
@@ -46,6 +49,45 @@ public enum NetworkEmitter {
         var arenaFloats = sizes[0] + sizes[1] + slack
         func buffer(_ k: Int) -> String { k % 2 == 0 ? "b0" : "b1" }
         func half(_ k: Int) -> String { k % 2 == 0 ? "h0" : "h1" }
+        func codes(_ k: Int) -> String { k % 2 == 0 ? "q0" : "q1" }
+        /// Step k as an int8 step, when it is one.
+        func int8Step(_ k: Int) -> Int8Conv? {
+            guard k < steps.count, let q = quantized[steps[k].layers[0]] else { return nil }
+            let inS = storages[k], outS = storages[k + 1]
+            switch steps[k].kind {
+            case let .conv(conv, g, _, relu, pool, _):
+                var c = Int8Conv(layer: q, channels: conv.inChannels, outputs: conv.outChannels, g: g, input: inS, output: outS,
+                                 relu: relu, pool: pool)
+                c.shifted = options.has { $0 == .wrongPadding(layer: q.name) }
+                c.shiftedUnobserved = options.has { $0 == .unobservedShift(layer: q.name) }
+                return c
+            case let .dense(dense, _, relu):
+                return Int8Conv(layer: q, channels: dense.inFeatures, outputs: dense.outFeatures, g: nil, input: inS, output: outS,
+                                relu: relu, pool: false)
+            default: return nil
+            }
+        }
+        /// Emits int8 step k (see Int8ConvEmitter.swift).
+        func emitInt8(_ c: Int8Conv, _ k: Int, inputReady: Bool) {
+            let x = buffer(k), y = buffer(k + 1), outS = storages[k + 1]
+            packer.append(c.packedWeights, key: "\(k).weight")
+            packer.append(padded(c.layer.outputScales, to: c.lanes), key: "\(k).scale")
+            packer.append(padded(c.layer.bias, to: c.lanes), key: "\(k).bias")
+            codeSizes[k % 2] = max(codeSizes[k % 2], c.inputElements)
+            if !inputReady { run.line(c.quantizingPass(x: x, into: codes(k))) }
+            // The next int8 step reads this output as codes: store them now, with no pass.
+            var yq = "nil", inverse: Float = 0
+            if let next = int8Step(k + 1), next.stored == next.channels {
+                if outS.isPadded {
+                    run.line("zeroBorder(\(codes(k + 1)), \(outS.height), \(outS.width), \(outS.channels), \(outS.border.top), \(outS.border.left), \(outS.border.bottom), \(outS.border.right))")
+                }
+                yq = "\(codes(k + 1)) + \(outS.origin)"
+                inverse = next.layer.inverseInputScale
+                codesReady = true
+            }
+            run.line(c.call(codes: codes(k), y: y, yq: yq, nextInverse: inverse, weights: weights(packer.offsets["\(k).weight"]!, true),
+                            scale: "w + \(packer.offsets["\(k).scale"]!)", bias: "w + \(packer.offsets["\(k).bias"]!)"))
+        }
 
         for (k, step) in steps.enumerated() {
             let inS = storages[k], outS = storages[k + 1]
@@ -53,8 +95,9 @@ public enum NetworkEmitter {
             // an image is a vector); storage layout is the same when it has no border.
             let flat = Storage(shape: step.input, border: Schedule.Border())
             let x = buffer(k), y = buffer(k + 1)
-            let inputHalfReady = halfReady
+            let inputHalfReady = halfReady, inputCodesReady = codesReady
             halfReady = false
+            codesReady = false
             run.line("// step \(k): \(step.name) → \(step.output)")
             if outS.isPadded {
                 run.line("zeroBorder(\(y), \(outS.height), \(outS.width), \(outS.channels), \(outS.border.top), \(outS.border.left), \(outS.border.bottom), \(outS.border.right))")
@@ -62,6 +105,7 @@ public enum NetworkEmitter {
             let first = model.layers[step.layers[0]].name
             switch step.kind {
             case let .conv(conv, g, bn, relu, pool, winograd):
+                if let c = int8Step(k) { emitInt8(c, k, inputReady: inputCodesReady); break }
                 let bnName = bn.map { ($0, model.layers[step.layers[1]].name) }
                 let (weight, bias) = foldedParameters(model: model, layer: first, outputs: conv.outChannels,
                                                       hasBias: conv.hasBias, batchNorm: bnName, options: options)
@@ -133,6 +177,7 @@ public enum NetworkEmitter {
                 let name = kernels.register(e.functionName) { e.emit(&$0, name: $1) }
                 run.line("parallelRanges(\(e.rows), threads) { \(name)(\(x), \(y), w + \(packer.offsets["\(k).weight"]!), w + \(packer.offsets["\(k).bias"]!), $0, $1) }")
             case let .dense(dense, bn, relu):
+                if let c = int8Step(k) { emitInt8(c, k, inputReady: inputCodesReady); break }
                 let bnName = bn.map { ($0, model.layers[step.layers[1]].name) }
                 let (weight, bias) = foldedParameters(model: model, layer: first, outputs: dense.outFeatures,
                                                       hasBias: dense.hasBias, batchNorm: bnName, options: options)
@@ -185,10 +230,15 @@ public enum NetworkEmitter {
         let halfFloats = halfSizes.map { ($0 + 31) / 32 * 16 }
         let halfOffset = arenaFloats
         arenaFloats += halfFloats[0] + halfFloats[1]
+        // And the u8 code buffers of int8 steps (a float holds four codes).
+        let codeFloats = codeSizes.map { ($0 + 63) / 64 * 16 }
+        let codeOffset = arenaFloats
+        arenaFloats += codeFloats[0] + codeFloats[1]
         var w = SourceWriter()
         emitHeader(&w, model: model, options: options, modelFile: modelFile, schedule: schedule, arenaBytes: arenaFloats * 4)
         emitConstants(&w, model: model, options: options, schedule: schedule, arenaFloats: arenaFloats, scratchFloats: scratchFloats,
-                      scratchThreads: scratchThreads)
+                      scratchThreads: scratchThreads, algorithms: steps.indices.map { int8Step($0) != nil ? "int8" : steps[$0].algorithm },
+                      int8Inputs: quantized.keys.sorted().map { (model.layers[$0].name, options.int8InputMaxima[model.layers[$0].name]!) })
         let n = steps.count
         let logits = storages[n - 1], outputs = storages[n]
         if !transforms.isEmpty {
@@ -209,6 +259,9 @@ public enum NetworkEmitter {
                 for (i, offset) in [halfOffset, halfOffset + halfFloats[0]].enumerated() where halfSizes[i] > 0 {
                     w.line("let h\(i) = UnsafeMutableRawPointer(arena + \(offset)).assumingMemoryBound(to: UInt16.self)")
                 }
+                for (i, offset) in [codeOffset, codeOffset + codeFloats[0]].enumerated() where codeSizes[i] > 0 {
+                    w.line("let q\(i) = UnsafeMutableRawPointer(arena + \(offset)).assumingMemoryBound(to: UInt8.self)")
+                }
                 let s0 = storages[0]
                 if s0.isPadded {
                     w.line("zeroBorder(b0, \(s0.height), \(s0.width), \(s0.channels), \(s0.border.top), \(s0.border.left), \(s0.border.bottom), \(s0.border.right))")
@@ -221,7 +274,8 @@ public enum NetworkEmitter {
             }
         }
         w.line()
-        emitSupport(&w, bf16: bf16, winogradTransform: !transforms.isEmpty)
+        emitSupport(&w, borderTypes: ["Float"] + (halfSizes != [0, 0] ? ["UInt16"] : []) + (codeSizes != [0, 0] ? ["UInt8"] : []),
+                    winogradTransform: !transforms.isEmpty)
         w.line()
         w.line("// MARK: - Kernels")
         w.line()
@@ -230,6 +284,20 @@ public enum NetworkEmitter {
                                 scratchBytesPerThread: scratchFloats * 4, scratchThreads: scratchThreads, stepNames: steps.map(\.name))
     }
 
+}
+
+/// The int8 layers of a (BN-folded) model, by index: every `int8LayerIndices` layer except a
+/// dense one whose features do not fill whole 4-byte words (it stays float32). Each needs
+/// its calibrated input maximum.
+func int8Layers(_ model: Model, maxima: [String: Float]) throws -> [Int: Int8Layer] {
+    var out = [Int: Int8Layer]()
+    for i in model.int8LayerIndices() {
+        if case let .dense(d) = model.layers[i].layer, !Int8Conv.acceptsDense(d.inFeatures) { continue }
+        let name = model.layers[i].name
+        guard let m = maxima[name] else { throw CodegenError.missingCalibration(layer: name) }
+        out[i] = model.int8Layer(at: i, inputMaximum: m)
+    }
+    return out
 }
 
 /// The argument a kernel gets for its packed weights at float offset `offset`: a float

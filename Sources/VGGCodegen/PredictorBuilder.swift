@@ -8,6 +8,7 @@ public enum CodegenError: Error, Equatable, CustomStringConvertible {
     case buildFailed(command: String, output: String)
     case invalidName(String)
     case unsupportedTarget(String)
+    case missingCalibration(layer: String)
 
     public var description: String {
         switch self {
@@ -15,6 +16,8 @@ public enum CodegenError: Error, Equatable, CustomStringConvertible {
         case let .toolMissing(tool): return "\(tool) was not found on PATH; it is needed to build the predictor"
         case let .buildFailed(command, output): return "build step failed: \(command)\n\(output)"
         case let .invalidName(name): return "predictor name \"\(name)\" is invalid: use 1...64 letters, digits, '_' or '-'"
+        case let .missingCalibration(layer):
+            return "--precision int8 needs the calibrated input maximum of layer \(layer) (vggc compile --calibrate DIR)"
         case let .unsupportedTarget(cpu):
             return "target CPU \"\(cpu)\" is not known; use native, x86-64-v3, x86-64-v4 or an LLVM CPU name such as znver5"
         }

@@ -11,6 +11,8 @@
 public enum Precision: String, CaseIterable, Sendable {
     case fp32
     case bf16
+    /// Convolutions and dense layers on 8-bit integers (see `Int8Quantization.swift`).
+    case int8
 }
 
 extension Float {
@@ -50,6 +52,19 @@ extension Model {
     /// `vggc compile` folds them), then every Conv2D and Dense weight rounded to bfloat16.
     /// Biases stay float32. Layer names are kept, so a predictor's steps name the same layers.
     public func bf16Emulation() throws -> Model {
+        var out = try foldingBatchNorms()
+        for named in out.layers where [.conv2D, .dense].contains(named.layer.kind) {
+            out.tensors["\(named.name).weight"]!.data = out.tensors["\(named.name).weight"]!.data.map(\.roundedToBF16)
+        }
+        out.metadata["precision"] = "bf16 emulation"
+        _ = try out.validate()
+        return out
+    }
+
+    /// The model with every BatchNorm directly after a Conv2D or Dense folded into it
+    /// (`foldBatchNorm`: scale and shift in Double, rounded once, as `vggc compile` folds
+    /// them). Layer names are kept. What reduced-precision builds start from.
+    public func foldingBatchNorms() throws -> Model {
         _ = try validate()
         var out = self
         out.layers = []
@@ -79,7 +94,6 @@ extension Model {
                 }
                 i += 1
             }
-            weight.data = weight.data.map(\.roundedToBF16)
             out.tensors["\(named.name).weight"] = weight
             if next != nil || tensors["\(named.name).bias"] != nil {
                 out.tensors["\(named.name).bias"] = Tensor(shape: [outputs], data: bias)
@@ -87,7 +101,6 @@ extension Model {
             out.layers.append(named)
             i += 1
         }
-        out.metadata["precision"] = "bf16 emulation"
         _ = try out.validate()
         return out
     }

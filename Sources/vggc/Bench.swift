@@ -26,7 +26,7 @@ struct Bench: ParsableCommand {
         Suite models:
           vgg16  VGG-16 conv base + Flatten→256→2, 224×224×3 (15.35 G MACs)
           small  32,32,M,64,64,M,128,128,M,256,256,M → 128 → 2, 128×128×1 (0.84 G MACs)
-        ONNX Runtime setup: python3 -m venv .build/onnx-venv && .build/onnx-venv/bin/pip install onnxruntime numpy
+        ONNX Runtime setup: python3 -m venv .build/onnx-venv && .build/onnx-venv/bin/pip install onnx onnxruntime numpy
         Each model is built once per --precision (default fp32; bf16 adds bfloat16 builds) and
         --winograd policy (default off,auto: direct convolution and the default), all timed in
         the same run.
@@ -46,7 +46,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Winograd policies to build predictors with, comma-separated: off (direct convolution), auto, on. Each gets its own rows, measured in the same run.")
     var winograd = "off,auto"
 
-    @Option(help: "Precisions, comma-separated: fp32, bf16; one build per precision and --winograd policy.")
+    @Option(help: "Precisions, comma-separated: fp32, bf16, int8; one build per precision and --winograd policy (int8: one build, calibrated on 8 seeded random inputs and compared with ONNX Runtime's int8, static QDQ, calibrated on the same inputs).")
     var precision = "fp32"
 
     @Option(help: "Timed runs per measurement (after warm-up).")
@@ -89,7 +89,8 @@ struct Bench: ParsableCommand {
     func variants() throws -> [(policy: WinogradPolicy, precision: Precision)] {
         let policies: [WinogradPolicy] = try Self.list(winograd, option: "--winograd")
         let precisions: [Precision] = try Self.list(precision, option: "--precision")
-        return precisions.flatMap { p in policies.map { ($0, p) } }
+        // int8 builds have no Winograd steps: one build.
+        return precisions.flatMap { p in p == .int8 ? [(WinogradPolicy.off, p)] : policies.map { ($0, p) } }
     }
 
     func validate() throws {
@@ -145,11 +146,22 @@ struct Bench: ParsableCommand {
                 let onnx = "\(workDir)/\(name).onnx"
                 try ONNXExporter.export(loaded.model).write(to: URL(fileURLWithPath: onnx))
                 // ONNX Runtime does not depend on the build: timed once per thread count.
-                var ortTimes: [Int: (Double?, Double?, String?)] = [:]
+                var ortTimes: [Int: (Double?, Double?, String?)] = [:], ortInt8Times = ortTimes
+                // int8: calibrated on seeded random inputs (the suite's weights are random too);
+                // ONNX Runtime's int8 model is quantized on the same inputs.
+                let calibration = Checker.randomInputs(for: loaded.model.input, count: 8, seed: 99)
+                let calibrationFile = "\(workDir)/\(name)-calibration.f32"
+                var int8Maxima: [String: Float] = [:]
+                if try variants().contains(where: { $0.precision == .int8 }) {
+                    let folded = try loaded.model.foldingBatchNorms()
+                    int8Maxima = try Engine(model: folded).inputMaxima(layers: folded.int8LayerIndices(), inputs: calibration)
+                    try writeFloats(calibration.flatMap { $0 }, to: URL(fileURLWithPath: calibrationFile))
+                }
                 for (policy, precision) in try variants() {
                     let build = BenchRow.buildName(policy: policy.rawValue, precision: precision.rawValue)
                     let label = (name.isEmpty ? "bench" : name) + "_" + (precision == .fp32 ? policy.rawValue : "\(precision.rawValue)_\(policy.rawValue)")
-                    let options = CodegenOptions(name: label, modelHash: loaded.info.hash, winograd: policy, precision: precision)
+                    var options = CodegenOptions(name: label, modelHash: loaded.info.hash, winograd: policy, precision: precision)
+                    options.int8InputMaxima = int8Maxima
                     if !json { FileHandle.standardError.write(Data("compiling \(entry.name) (\(build)) …\n".utf8)) }
                     let sources = try PredictorBuilder.writeSources(model: loaded.model, options: options, modelFile: entry.path,
                                                                     to: "\(workDir)/\(label)-src")
@@ -166,7 +178,12 @@ struct Bench: ParsableCommand {
                                            engineMedianMs: latency.engineMedianMs, engineMinMs: latency.engineMinMs,
                                            compileSeconds: built.seconds, binaryBytes: built.binaryBytes, startupMs: startup)
                         row.headShare = try headShare(built.output, model: loaded.model, threads: t)
-                        if let ort {
+                        if let ort, precision == .int8 {
+                            if ortInt8Times[t] == nil {
+                                ortInt8Times[t] = try runORT(ort, onnx: onnx, threads: t, int8Calibration: calibrationFile)
+                            }
+                            (row.ortMedianMs, row.ortMinMs, row.ortVersion) = ortInt8Times[t]!
+                        } else if let ort {
                             if ortTimes[t] == nil { ortTimes[t] = try runORT(ort, onnx: onnx, threads: t) }
                             (row.ortMedianMs, row.ortMinMs, row.ortVersion) = ortTimes[t]!
                         }
@@ -174,7 +191,12 @@ struct Bench: ParsableCommand {
                     }
                 }
             }
-            if json { try printJSON(rows) } else { print(BenchRow.table(rows)) }
+            if json { try printJSON(rows) } else {
+                print(BenchRow.table(rows))
+                if rows.contains(where: { $0.precision == "int8" }) {
+                    print("int8 rows: ORT is ONNX Runtime's int8 (static QDQ, per-channel weights, calibrated on the same 8 inputs)")
+                }
+            }
         }
     }
 
@@ -226,12 +248,13 @@ struct Bench: ParsableCommand {
         return Double(line[eq.upperBound...].split(separator: " ").first ?? "")
     }
 
-    func runORT(_ python: String, onnx: String, threads: Int) throws -> (Double?, Double?, String?) {
+    func runORT(_ python: String, onnx: String, threads: Int, int8Calibration: String? = nil) throws -> (Double?, Double?, String?) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: python)
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Scripts/ort-bench.py").path
         p.arguments = [FileManager.default.fileExists(atPath: script) ? script : "Scripts/ort-bench.py", onnx, "\(threads)", "\(runs)"]
+            + (int8Calibration.map { ["--int8", $0] } ?? [])
         let out = Pipe()
         p.standardOutput = out
         try p.run()

@@ -87,9 +87,13 @@ struct Check: ParsableCommand {
             }
             let checker = try Checker(model: loaded.model, predictor: process, threads: threads ?? Engine.defaultThreads,
                                       precision: precision)
-            if precision != .fp32 && !json {
-                print("precision \(precision.rawValue): stages are checked against the model's \(precision.rawValue) emulation "
+            if precision == .bf16 && !json {
+                print("precision bf16: stages are checked against the model's bf16 emulation "
                       + "(weights rounded, batch norm folded, conv/dense inputs rounded); --labelled measures it against fp32")
+            }
+            if precision == .int8 && !json {
+                print("precision int8: \(checker.int8Layers.count) int8 stages are checked bit for bit against the int8 definition "
+                      + "(the predictor's own calibration, batch norm folded); --labelled measures it against fp32")
             }
             var files: [String] = []
             if let images {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VGGCodegen
 import VGGCore
+import VGGEngine
 import VGGFormat
 
 /// `vggc compile`: a model → specialized Swift source → one static predictor binary.
@@ -37,8 +38,14 @@ struct Compile: ParsableCommand {
     @Option(help: "Winograd F(4×4, 3×3) for 3×3 stride-1 convolutions: auto (where measured to win), on (every eligible layer) or off (direct convolution only).")
     var winograd: WinogradPolicy = .auto
 
-    @Option(help: "fp32, or bf16: weights stored as bfloat16 (half the bytes) and conv/dense inputs rounded to it; convolutions on AVX512-BF16 dot products, or (--winograd auto: ≥128 channels on ≥28×28 outputs; on: every eligible layer) Winograd in float32 with its weights transformed at start-up. Check it with vggc check (against the bf16 model) and --labelled (against fp32).")
+    @Option(help: "fp32; bf16: weights stored as bfloat16 (half the bytes) and conv/dense inputs rounded to it, convolutions on AVX512-BF16 dot products or (--winograd auto: ≥128 channels on ≥28×28 outputs; on: every eligible layer) Winograd in float32 with its weights transformed at start-up; int8: every conv/dense layer whose input follows a ReLU on 8-bit codes (weights a quarter of the bytes, per-channel scales, input scales from --calibrate), on AVX512-VNNI dot products. Check it with vggc check (against its own definition) and --labelled (against fp32).")
     var precision: Precision = .fp32
+
+    @Option(help: "int8 only: folder of images like the ones the predictor will see (searched recursively); each quantized layer's input scale comes from the largest value its input takes on them.")
+    var calibrate: String?
+
+    @Option(help: "int8 only: calibrate on at most this many images, evenly spaced over the folder's sorted list.")
+    var calibrationImages = 200
 
     @Flag(help: "Write the source folder only; do not build.")
     var sourceOnly = false
@@ -48,6 +55,13 @@ struct Compile: ParsableCommand {
 
     func validate() throws {
         _ = try PredictorBuilder.cpuFlags(targetCPU)
+        if precision == .int8 && calibrate == nil {
+            throw ValidationError("--precision int8 needs --calibrate DIR: images like the ones the predictor will see")
+        }
+        if precision != .int8 && calibrate != nil { throw ValidationError("--calibrate is for --precision int8 only") }
+        guard (1...100_000).contains(calibrationImages) else {
+            throw ValidationError("--calibration-images must be 1...100000, got \(calibrationImages)")
+        }
     }
 
     func run() throws {
@@ -55,8 +69,14 @@ struct Compile: ParsableCommand {
             let start = Date()
             let loaded = try ModelFile.read(path: model)
             let predictorName = name ?? Self.defaultName(for: model)
-            let options = CodegenOptions(name: predictorName, modelHash: loaded.info.hash, targetCPU: targetCPU,
+            var options = CodegenOptions(name: predictorName, modelHash: loaded.info.hash, targetCPU: targetCPU,
                                          unrollTaps: unrollTaps, winograd: winograd, precision: precision)
+            if let folder = calibrate {
+                let (maxima, count) = try Calibration.inputMaxima(model: loaded.model, folder: folder, limit: calibrationImages,
+                                                                  threads: Engine.defaultThreads) { if !json { print($0) } }
+                options.int8InputMaxima = maxima
+                if !json { print("calibrated \(maxima.count) int8 layers on \(count) images") }
+            }
             let directory = sourceDir ?? "Generated/\(predictorName)"
             if !json { print("generating \(directory) …") }
             let sources = try PredictorBuilder.writeSources(model: loaded.model, options: options,

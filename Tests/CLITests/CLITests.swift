@@ -159,6 +159,29 @@ struct CompileCheckCLITests {
     /// detects it and verifies against the bf16 emulation, with Winograd steps too (their
     /// weights transformed at start-up from bfloat16); the compile report names the Winograd
     /// scratch of an fp32 build.
+    /// `--precision int8 --calibrate DIR` from the command line, on a folder of PNGs: the
+    /// predictor lists its calibration in --version and check passes, int8 stages exactly.
+    @Test func int8CompileAndCheck() throws {
+        let f = try CLITests.Fixture()
+        let images = f.dir.appendingPathComponent("calibration/a")
+        try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+        for k in 0..<3 {
+            let samples = (0..<(32 * 32)).map { UInt16(($0 * (k + 3)) % 256) }
+            var err = [CChar](repeating: 0, count: 256)
+            #expect(vggc_png_write(images.appendingPathComponent("\(k).png").path, 32, 32, Int32(VGGC_COLOR_GRAY), 8, 0, samples,
+                                   nil, 0, nil, 0, &err, 256) == Int32(VGGC_OK))
+        }
+        let predictor = f.dir.appendingPathComponent("int8-predictor").path
+        let compiled = try CLI.run(["compile", f.model, "--precision", "int8", "--calibrate", f.dir.appendingPathComponent("calibration").path,
+                                    "-o", predictor, "--source-dir", f.dir.appendingPathComponent("src").path])
+        #expect(compiled.status == 0 && compiled.stdout.contains("on 3 images"), "\(compiled.stdout)\(compiled.stderr)")
+        let version = try CLI.runBinary(predictor, ["--version"]).stdout
+        #expect(version.contains("precision int8") && version.contains("int8 input maximum block2_conv1 bits "), "\(version)")
+        let check = try CLI.run(["check", f.model, predictor, "--random", "2", "--images", f.dir.appendingPathComponent("calibration").path])
+        #expect(check.status == 0 && check.stdout.contains("int8 stages are checked bit for bit") && check.stdout.contains("PASS"),
+                "\(check.stdout)\(check.stderr)")
+    }
+
     @Test func bf16CompileAndCheck() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -181,6 +204,15 @@ struct CompileCheckCLITests {
         let checkHybrid = try CLI.run(["check", model, hybrid, "--random", "3"])
         #expect(checkHybrid.status == 0 && checkHybrid.stdout.contains("PASS"), "\(checkHybrid.stdout)\(checkHybrid.stderr)")
         #expect(try CLI.run(["compile", model, "--precision", "int3", "-o", predictor]).status == 64)
+        // int8 needs a calibration folder, and only int8 takes one.
+        #expect(try CLI.run(["compile", model, "--precision", "int8", "-o", predictor]).status == 64)
+        #expect(try CLI.run(["compile", model, "--calibrate", dir.path, "-o", predictor]).status == 64)
+        #expect(try CLI.run(["compile", model, "--precision", "int8", "--calibrate", dir.appendingPathComponent("gone").path,
+                             "-o", predictor]).status == 66)
+        let empty = dir.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let noImages = try CLI.run(["compile", model, "--precision", "int8", "--calibrate", empty.path, "-o", predictor])
+        #expect(noImages.status == 65 && noImages.stderr.contains("no PNG or JPEG images"), "\(noImages.stderr)")
         let fp32 = try CLI.run(["compile", model, "--winograd", "on", "--source-only", "--source-dir", dir.appendingPathComponent("src32").path])
         #expect(fp32.status == 0 && fp32.stdout.contains("Winograd scratch"), "\(fp32.stdout)")
     }

@@ -113,3 +113,28 @@ struct BF16KernelTests {
         }
     }
 }
+
+/// The int8 C kernels' quantization against VGGCore's definition (the convolution itself is
+/// held bit for bit to Engine.int8Forward by the int8 predictor tests).
+@Suite("int8 C kernels", .enabled(if: vggc_cpu_has_vnni() != 0, "this CPU lacks AVX512-VNNI"))
+struct Int8KernelTests {
+    @Test func quantizationMatchesTheModelDefinition() {
+        var x: [Float] = [0, -0.0, 0.5, 1.5, 2.5, 127.5, 254.5, 254.500_02, 255, 256, 1e30, -1e30, .infinity, -.infinity, .nan,
+                          Float(bitPattern: 1), 0.499_999_97]
+        var rng = SeededGenerator(seed: 8)
+        for _ in 0..<10_000 { x.append(rng.uniform(-20...300)) }
+        for inverse in [Float(1), 0.37, 25.5] {
+            // Both layouts: one run of elements (vectorized), and 3 channels padded to 4.
+            var run = [UInt8](repeating: 0xAB, count: x.count)
+            vggc_quantize_u8(x, &run, inverse, 1, 1, 0, x.count)
+            #expect(run == x.map { Int8Quantization.quantize($0, inverseScale: inverse) }, "inverse \(inverse)")
+            let pixels = x.count / 3
+            var padded = [UInt8](repeating: 0xAB, count: pixels * 4)
+            vggc_quantize_u8(x, &padded, inverse, 3, 4, 0, pixels)
+            for p in 0..<pixels {
+                #expect(Array(padded[(p * 4)..<(p * 4 + 3)]) == x[(p * 3)..<(p * 3 + 3)].map { Int8Quantization.quantize($0, inverseScale: inverse) })
+                #expect(padded[p * 4 + 3] == 0)
+            }
+        }
+    }
+}

@@ -105,6 +105,45 @@ struct PredictorTests {
         #expect(report.firstDivergence?.step == c.step)
     }
 
+    /// `--precision int8`: weights a quarter of the bytes, every layer after a ReLU on 8-bit
+    /// codes (odd_sizes mixes them with float layers: 33 and 15 input channels padded to
+    /// whole words, a 1×1 convolution, a dense layer whose input is not after a ReLU), and
+    /// check holds every int8 stage to its definition bit for bit.
+    @Test(arguments: ["small_vgg", "odd_sizes"])
+    func int8PredictorComputesItsDefinitionExactly(_ name: String) throws {
+        let model = try (name == "small_vgg" ? TestModels.smallVGG : TestModels.oddSizes)()
+        let built = try BuiltPredictor(model, name: "\(name)_int8", precision: .int8)
+        defer { built.remove() }
+        let process = try PredictorProcess(path: built.binary)
+        #expect(try process.precision() == .int8)
+        let checker = try Checker(model: model, predictor: process, threads: 2, precision: .int8)
+        #expect(checker.int8Layers.count == (name == "small_vgg" ? 9 : 2))
+        let report = try checker.run(random: 3, seed: 7, images: [])
+        #expect(report.passed, "first divergence: \(report.firstDivergence.map { "\($0)" } ?? "none")")
+        #expect(report.results.allSatisfy { $0.worstStageRatio == 0 }, "the int8 stages and this model's float ones match exactly")
+        let fp32 = try NetworkEmitter.generate(model, options: CodegenOptions(name: name, modelHash: "", winograd: .off),
+                                               modelFile: "m.bin")
+        let ratio = Double(built.sources.network.weights.count) / Double(fp32.weights.count)
+        if name == "small_vgg" { #expect(ratio < 0.35, "int8 weights are \(ratio) of fp32's") }
+        // Checked as if it were fp32, its int8 steps are refused outright.
+        #expect(throws: CheckError.self) { try Checker(model: model, predictor: process, threads: 2).run(random: 1, seed: 7, images: []) }
+    }
+
+    /// Faults in int8 steps: a wrong window is caught at its step (no bound hides it: int8
+    /// stages must match exactly), and one only in undumped runs by the comparison of runs.
+    @Test(arguments: [
+        FaultCase(fault: .wrongPadding(layer: "block2_conv1"), step: "block2_conv1+block2_relu1+block2_pool"),
+        FaultCase(fault: .unobservedShift(layer: "block2_conv1"), step: "output without --dump-layers"),
+    ])
+    func checkCatchesBrokenInt8Code(_ c: FaultCase) throws {
+        let model = try TestModels.smallVGG()
+        let built = try BuiltPredictor(model, name: "faulty_int8", faults: [c.fault], precision: .int8)
+        defer { built.remove() }
+        let report = try built.check(model, random: 2)
+        #expect(!report.passed)
+        #expect(report.firstDivergence?.step == c.step)
+    }
+
     /// The same faults as below, injected into Winograd layers: check names the step.
     @Test(arguments: [
         FaultCase(fault: .wrongPadding(layer: "wa"), step: "wa+wa_relu+wa_pool"),

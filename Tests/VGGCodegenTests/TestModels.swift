@@ -2,6 +2,7 @@ import Foundation
 import VGGCheck
 import VGGCodegen
 import VGGCore
+import VGGEngine
 
 /// Small models that together cover every layer kind, fusion and edge size the generator
 /// handles. Parameters are seeded noise (non-zero biases, BN away from identity).
@@ -120,8 +121,14 @@ struct BuiltPredictor {
     init(_ model: Model, name: String, faults: [CodegenOptions.Fault] = [], unrollTaps: Bool = false,
          winograd: WinogradPolicy = .auto, precision: Precision = .fp32) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("vggc-codegen-\(UUID().uuidString)")
-        let options = CodegenOptions(name: name, modelHash: String(repeating: "0", count: 64), unrollTaps: unrollTaps,
+        var options = CodegenOptions(name: name, modelHash: String(repeating: "0", count: 64), unrollTaps: unrollTaps,
                                      winograd: winograd, precision: precision, faults: faults)
+        if precision == .int8 {
+            // Calibrated as `vggc bench` does: on seeded random inputs, through the folded model.
+            let folded = try model.foldingBatchNorms()
+            options.int8InputMaxima = try Engine(model: folded).inputMaxima(
+                layers: folded.int8LayerIndices(), inputs: Checker.randomInputs(for: model.input, count: 4, seed: 3))
+        }
         sources = try PredictorBuilder.writeSources(model: model, options: options, modelFile: "\(name).bin",
                                                     to: directory.appendingPathComponent("src").path)
         binary = try PredictorBuilder.build(sources, options: options, output: directory.appendingPathComponent(name).path).output

@@ -1,0 +1,34 @@
+import Foundation
+import VGGCore
+import VGGEngine
+import VGGImage
+
+/// `vggc compile --precision int8 --calibrate DIR`: the input scales of an int8 build come from
+/// the largest value each quantized layer's input takes on the user's own images (the model
+/// with batch norm folded, as the predictor computes it). Images are taken evenly spaced over
+/// the sorted list, so a folder of class subfolders contributes every class.
+enum Calibration {
+    struct NoImages: Error, CustomStringConvertible {
+        let path: String
+        var description: String { "no PNG or JPEG images under \(path) to calibrate int8 on" }
+    }
+
+    static func inputMaxima(model: Model, folder: String, limit: Int, threads: Int,
+                            progress: (String) -> Void) throws -> (maxima: [String: Float], images: Int) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ImageFolderMissing(path: folder)
+        }
+        let files = imageFiles(under: folder)
+        guard !files.isEmpty else { throw NoImages(path: folder) }
+        let chosen = files.count <= limit ? files : (0..<limit).map { files[$0 * files.count / limit] }
+        let folded = try model.foldingBatchNorms()
+        let engine = try Engine(model: folded, threads: threads)
+        var inputs: [[Float]] = []
+        for (i, path) in chosen.enumerated() {
+            if i % 16 == 0 { progress("calibrating on \(chosen.count) images: \(i)/\(chosen.count) …") }
+            inputs.append(try InputLoader.tensor(path: path, spec: folded.input))
+        }
+        return (try engine.inputMaxima(layers: folded.int8LayerIndices(), inputs: inputs), chosen.count)
+    }
+}
