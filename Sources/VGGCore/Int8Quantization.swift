@@ -61,10 +61,17 @@ public enum Int8Quantization {
 
 extension Model {
     /// Indices of the Conv2D / Dense layers whose input is ≥ 0 by construction: what int8
-    /// quantizes.
+    /// quantizes — unless its reduction is so long (K > 66 311) that 255·127·K could leave a
+    /// 32-bit accumulator; such a layer stays float32.
     public func int8LayerIndices() -> [Int] {
         layers.indices.filter { i in
-            guard [.conv2D, .dense].contains(layers[i].layer.kind) else { return false }
+            let k: Int
+            switch layers[i].layer {
+            case let .conv2D(c): k = c.kernelHeight * c.kernelWidth * c.inChannels
+            case let .dense(d): k = d.inFeatures
+            default: return false
+            }
+            guard k * 255 * 127 <= Int(Int32.max) else { return false }
             var j = i - 1
             while j >= 0, [.maxPool2D, .flatten, .dropout].contains(layers[j].layer.kind) { j -= 1 }
             return j >= 0 && layers[j].layer.kind == .relu

@@ -43,4 +43,18 @@ struct Int8QuantizationTests {
         #expect(zip(layer.outputScales, layer.weightScales).allSatisfy { $0 == Float(Double(layer.inputScale) * Double($1)) })
         #expect(layer.weights.allSatisfy { $0 >= -127 })
     }
+
+    /// A reduction so long that 255·127·K could overflow 32 bits stays float32; the dense
+    /// after a ReLU with a short reduction is int8; the first convolution (image input) is not.
+    @Test func longReductionsStayFloat() {
+        let m = Model(input: InputSpec(height: 1, width: 70_000, channels: 1), labels: ["a", "b"], layers: [
+            NamedLayer("conv", .conv2D(Conv2D(kernel: 1, stride: 1, padding: .valid, inChannels: 1, outChannels: 1))),
+            NamedLayer("relu", .relu(ReLU())),
+            NamedLayer("flatten", .flatten(Flatten())),
+            NamedLayer("long", .dense(Dense(inFeatures: 70_000, outFeatures: 4))),
+            NamedLayer("relu2", .relu(ReLU())),
+            NamedLayer("short", .dense(Dense(inFeatures: 4, outFeatures: 2))),
+        ])
+        #expect(m.int8LayerIndices() == [5])
+    }
 }
