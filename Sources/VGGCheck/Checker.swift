@@ -28,7 +28,8 @@ public struct Checker {
     public let threads: Int
 
     /// The predictor's arithmetic: a bf16 predictor is verified against the model's bf16
-    /// emulation (`Model.bf16Emulation`), its conv/dense stages fed bfloat16-rounded inputs.
+    /// emulation (`Model.bf16Emulation`), its conv/dense stages fed bfloat16-rounded inputs;
+    /// an int8 predictor's int8 stages against their exact definition (`int8Layers`).
     public let precision: Precision
 
     /// int8: the quantized layers, by index, rebuilt from the predictor's own calibration

@@ -12,9 +12,10 @@ public struct CodegenOptions: Sendable {
     public var unrollTaps: Bool
     /// Which 3×3 stride-1 convolutions run as Winograd F(4×4, 3×3) (see `Winograd`).
     public var winograd: WinogradPolicy
-    /// fp32, or bf16: weights stored as bfloat16 and conv/dense inputs rounded to it
-    /// (`Precision`); bf16 convolutions run on the vdpbf16ps C kernel, or as Winograd in
-    /// float32 where `winograd` picks it (`Winograd.bf16AutoChooses` for `auto`).
+    /// fp32; bf16: weights stored as bfloat16 and conv/dense inputs rounded to it
+    /// (`Precision`), convolutions on the vdpbf16ps C kernel or as Winograd in float32 where
+    /// `winograd` picks it (`Winograd.bf16AutoChooses` for `auto`); int8: the layers after a
+    /// ReLU on 8-bit codes (`Int8Layer`, the vpdpbusd C kernel), needing `int8InputMaxima`.
     public var precision: Precision
     /// int8: each quantized layer's calibrated input maximum, by layer name
     /// (`Engine.inputMaxima`; see Sources/VGGCore/Int8Quantization.swift).
