@@ -72,7 +72,7 @@ let package = Package(
                     swiftSettings: fastMath),
         .testTarget(name: "VGGCodegenTests", dependencies: ["VGGCodegen", "VGGCheck", "VGGCore", "VGGEngine", "CPredictorKernels"],
                     exclude: ["Snapshots"]),
-        .testTarget(name: "CLITests", dependencies: ["vggc", "VGGCore", "VGGFormat", "CImageCodecs"]),
+        .testTarget(name: "CLITests", dependencies: ["vggc", "VGGCore", "VGGFormat", "CImageCodecs", "CPredictorKernels"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -44,7 +44,7 @@ struct Predictor {
             fail("this predictor was built with --precision bf16 and needs AVX512-BF16, which this CPU lacks; "
                  + "rebuild it with vggc compile --precision fp32", PredictorExit.unsupportedCPU)
         }
-        if Network.precision == "int8" && vggc_cpu_has_vnni() == 0 {
+        if !Network.int8InputMaxima.isEmpty && vggc_cpu_has_vnni() == 0 {
             fail("this predictor was built with --precision int8 and needs AVX512-VNNI, which this CPU lacks; "
                  + "rebuild it with vggc compile --precision fp32", PredictorExit.unsupportedCPU)
         }

@@ -6,8 +6,8 @@
 // nearest even; subnormal inputs are read as zero and subnormal results flushed to zero.
 // The accumulator starts at the bias and visits taps (i, j) in order, channel pairs in
 // order. Inputs are rounded to bfloat16 by `vggc_round_bf16`, which flushes subnormals
-// itself, so the only difference from an IEEE evaluation is the flush of results below
-// 2⁻¹²⁶ (documented in docs/verification.md).
+// itself, so what differs from an IEEE evaluation is the flush of results below 2⁻¹²⁶ and
+// a subnormal float32 bias, the accumulator's start, read as zero (docs/verification.md).
 //
 // Shape (../shared/notes/swift-performance.md): a register tile of P output pixels × lanes
 // output channels (8 × 32 or 16 × 16: 16 zmm accumulators); each channel pair broadcasts
@@ -28,7 +28,7 @@
 int vggc_cpu_has_bf16(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
-        && __builtin_cpu_supports("avx512bf16");
+        && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bf16");
 }
 
 // Pixels per register tile: 8 × 32 channels or 16 × 16 channels, 16 accumulators.

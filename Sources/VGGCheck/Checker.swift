@@ -139,6 +139,10 @@ public struct Checker {
                                            threads: threads).values
         }
         if !images.isEmpty { plain += try predictor.outputs(images: images, valuesPerImage: valuesPerInput, threads: threads) }
+        guard plain.count == results.count else {
+            throw CheckError.outputSize(path: "run without --dump-layers", bytes: plain.count * valuesPerInput * 4,
+                                        expected: results.count * valuesPerInput * 4)
+        }
         for (i, values) in plain.enumerated() where results[i].divergence == nil {
             let traced = results[i].traced
             guard let j = values.indices.first(where: { $0 >= traced.count || values[$0].bitPattern != traced[$0].bitPattern })
@@ -202,6 +206,14 @@ public struct Checker {
                 divergence = Divergence(input: name, step: step, position: position(d.worstIndex, in: engine.shapes[last + 1]),
                                         predictor: d.worstValues.predictor, engine: d.worstValues.engine,
                                         bound: d.worstValues.bound)
+            }
+            // int8 stages bit for bit, not just equal values: a −0 for a +0 is a difference
+            // too (two NaNs count as equal; their payloads are not part of the definition).
+            if int8Layers[first] != nil, divergence == nil,
+               let j = values.indices.first(where: { values[$0].bitPattern != outputs.last![$0].bitPattern
+                                                      && !(values[$0].isNaN && outputs.last![$0].isNaN) }) {
+                divergence = Divergence(input: name, step: step, position: position(j, in: engine.shapes[last + 1]),
+                                        predictor: values[j], engine: outputs.last![j], bound: 0)
             }
             stageInput = values
         }

@@ -20,6 +20,9 @@ public struct CodegenOptions: Sendable {
     /// int8: each quantized layer's calibrated input maximum, by layer name
     /// (`Engine.inputMaxima`; see Sources/VGGCore/Int8Quantization.swift).
     public var int8InputMaxima: [String: Float] = [:]
+    /// int8: where the maxima came from, for the recorded command line (`--calibrate DIR
+    /// --calibration-images N`).
+    public var int8Calibration: String?
     /// Deliberate bugs, for tests that prove `vggc check` catches them. Never set by users.
     public var faults: [Fault]
 
@@ -69,4 +72,5 @@ public func canonicalCommand(modelFile: String, options: CodegenOptions) -> Stri
         + (options.unrollTaps ? " --unroll-taps" : "")
         + (options.winograd == .auto ? "" : " --winograd \(options.winograd.rawValue)")
         + (options.precision == .fp32 ? "" : " --precision \(options.precision.rawValue)")
+        + (options.precision == .int8 ? " " + (options.int8Calibration ?? "(calibrated by the caller)") : "")
 }

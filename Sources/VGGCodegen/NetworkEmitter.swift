@@ -120,7 +120,10 @@ public enum NetworkEmitter {
                         precondition(conv.outChannels % e.lanes == 0, "winogradWeights writes whole blocks only")
                         packer.appendBF16Values(weight, key: "\(k).weight")
                         transforms.append("nonisolated(unsafe) static let winogradU\(k) = winogradWeights(UnsafeRawPointer(vggc_weight_base() + \(packer.offsets["\(k).weight"]!)).assumingMemoryBound(to: UInt16.self), cin: \(conv.inChannels), cout: \(conv.outChannels), lanes: \(e.lanes))")
-                        u = "Network.winogradU\(k)"
+                        // Touched before the threads start, so the transform runs once, here,
+                        // not on the first worker to reach it while the others wait.
+                        run.line("let u\(k) = Network.winogradU\(k)")
+                        u = "u\(k)"
                         run.line("parallelRanges(\(inS.floats), threads) { vggc_round_bf16_floats(\(x), $0, $1) }")
                     } else {
                         packer.append(Winograd.transformedWeights(weight, inChannels: conv.inChannels, outChannels: conv.outChannels,
@@ -159,6 +162,9 @@ public enum NetworkEmitter {
                     halfSizes[k % 2] = max(halfSizes[k % 2], c.inputElements)
                     if !inputHalfReady { run.line(c.roundingPass(x: x, into: half(k))) }
                     // The next step reads the same values rounded: store them now, with no pass.
+                    // Then (without dumps) the float buffer holds only a fused pool's maxima
+                    // before ReLU: nothing after the next step may read it — true while every
+                    // tensor is read by exactly the step after it (a sequential network).
                     var yh = "nil"
                     if k + 1 < steps.count, case let .conv(next, _, _, _, _, nextWinograd) = steps[k + 1].kind, !nextWinograd,
                        BF16Conv.storedChannels(next.inChannels) == next.inChannels {
@@ -286,16 +292,18 @@ public enum NetworkEmitter {
 
 }
 
-/// The int8 layers of a (BN-folded) model, by index: every `int8LayerIndices` layer except a
-/// dense one whose features do not fill whole 4-byte words (it stays float32). Each needs
-/// its calibrated input maximum.
+/// The int8 layers of a (BN-folded) model, by index: every `int8LayerIndices` layer. Each
+/// needs its calibrated input maximum.
 func int8Layers(_ model: Model, maxima: [String: Float]) throws -> [Int: Int8Layer] {
     var out = [Int: Int8Layer]()
     for i in model.int8LayerIndices() {
-        if case let .dense(d) = model.layers[i].layer, !Int8Conv.acceptsDense(d.inFeatures) { continue }
         let name = model.layers[i].name
         guard let m = maxima[name] else { throw CodegenError.missingCalibration(layer: name) }
-        out[i] = model.int8Layer(at: i, inputMaximum: m)
+        let layer = model.int8Layer(at: i, inputMaximum: m)
+        // An infinite scale would turn a zero sum into NaN, where max-pool's NaN rules differ
+        // between the kernel and the engine: refuse rather than define it.
+        guard layer.outputScales.allSatisfy(\.isFinite) else { throw CodegenError.missingCalibration(layer: name) }
+        out[i] = layer
     }
     return out
 }

@@ -17,7 +17,8 @@ public enum CodegenError: Error, Equatable, CustomStringConvertible {
         case let .buildFailed(command, output): return "build step failed: \(command)\n\(output)"
         case let .invalidName(name): return "predictor name \"\(name)\" is invalid: use 1...64 letters, digits, '_' or '-'"
         case let .missingCalibration(layer):
-            return "--precision int8 needs the calibrated input maximum of layer \(layer) (vggc compile --calibrate DIR)"
+            return "--precision int8 needs a usable calibrated input maximum for layer \(layer) (vggc compile --calibrate DIR; "
+                + "its input scale times its weight scale must be a finite float)"
         case let .unsupportedTarget(cpu):
             return "target CPU \"\(cpu)\" is not known; use native, x86-64-v3, x86-64-v4 or an LLVM CPU name such as znver5"
         }

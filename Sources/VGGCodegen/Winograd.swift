@@ -10,7 +10,8 @@ import VGGCore
 /// (tiles × Cin) · (Cin × Cout), which run on the same register tile as the direct kernel.
 ///
 /// The weight transform `U = G g Gᵀ` happens here, at compile time, in Double and rounded
-/// once, so the predictor neither transforms nor copies weights at start-up. The matrices
+/// once, so an fp32 predictor neither transforms nor copies weights at start-up (a bf16
+/// build transforms its bfloat16 g at start-up instead: `emitWinogradTransform`). The matrices
 /// are `WinogradF43`'s (VGGCore), which the engine's error bound uses too.
 enum Winograd {
     /// Whether `auto` picks Winograd for a layer `WinogradF43.accepts`: when the 4×4 tiles need at most

@@ -62,13 +62,16 @@ public enum Int8Quantization {
 extension Model {
     /// Indices of the Conv2D / Dense layers whose input is ≥ 0 by construction: what int8
     /// quantizes — unless its reduction is so long (K > 66 311) that 255·127·K could leave a
-    /// 32-bit accumulator; such a layer stays float32.
+    /// 32-bit accumulator, or it is a Dense layer whose features do not fill whole 4-byte
+    /// words (the kernel reads four codes at a time); such a layer stays float32.
     public func int8LayerIndices() -> [Int] {
         layers.indices.filter { i in
             let k: Int
             switch layers[i].layer {
             case let .conv2D(c): k = c.kernelHeight * c.kernelWidth * c.inChannels
-            case let .dense(d): k = d.inFeatures
+            case let .dense(d):
+                guard d.inFeatures % 4 == 0 else { return false }
+                k = d.inFeatures
             default: return false
             }
             guard k * 255 * 127 <= Int(Int32.max) else { return false }

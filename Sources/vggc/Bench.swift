@@ -272,8 +272,10 @@ struct BenchRow: Encodable {
     var model: String
     /// The Winograd policy the predictor was compiled with (off = direct convolution only).
     var winograd: String
-    /// fp32 or bf16.
+    /// fp32, bf16 or int8.
     var precision: String
+    /// What the ONNX Runtime column ran: its int8 model (static QDQ) for int8 rows, else fp32.
+    var ortPrecision: String { precision == "int8" ? "int8" : "fp32" }
     var macs: Int
     var threads: Int
     var runs: Int
@@ -291,7 +293,7 @@ struct BenchRow: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case model, winograd, precision, macs, threads, runs, predictorMedianMs, predictorMinMs, engineMedianMs, engineMinMs, ortMedianMs, ortMinMs,
-             ortVersion, compileSeconds, binaryBytes, startupMs, headShare, predictorGFLOPs, predictorOverORT, engineOverORT
+             ortVersion, ortPrecision, compileSeconds, binaryBytes, startupMs, headShare, predictorGFLOPs, predictorOverORT, engineOverORT
     }
     func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -301,6 +303,7 @@ struct BenchRow: Encodable {
         try c.encode(engineMedianMs, forKey: .engineMedianMs); try c.encode(engineMinMs, forKey: .engineMinMs)
         try c.encodeIfPresent(ortMedianMs, forKey: .ortMedianMs); try c.encodeIfPresent(ortMinMs, forKey: .ortMinMs)
         try c.encodeIfPresent(ortVersion, forKey: .ortVersion)
+        if ortMedianMs != nil { try c.encode(ortPrecision, forKey: .ortPrecision) }
         try c.encode(compileSeconds, forKey: .compileSeconds); try c.encode(binaryBytes, forKey: .binaryBytes)
         try c.encode(startupMs, forKey: .startupMs); try c.encode(predictorGFLOPs, forKey: .predictorGFLOPs)
         try c.encodeIfPresent(headShare, forKey: .headShare)

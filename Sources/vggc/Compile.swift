@@ -75,6 +75,7 @@ struct Compile: ParsableCommand {
                 let (maxima, count) = try Calibration.inputMaxima(model: loaded.model, folder: folder, limit: calibrationImages,
                                                                   threads: Engine.defaultThreads) { if !json { print($0) } }
                 options.int8InputMaxima = maxima
+                options.int8Calibration = "--calibrate \(folder) --calibration-images \(calibrationImages)"
                 if !json { print("calibrated \(maxima.count) int8 layers on \(count) images") }
             }
             let directory = sourceDir ?? "Generated/\(predictorName)"

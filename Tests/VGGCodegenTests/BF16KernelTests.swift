@@ -19,6 +19,11 @@ struct BF16KernelTests {
         vggc_round_bf16(x, &y, 0, x.count)
         let mismatches = zip(x, y).filter { $0.bf16Bits != $1 }
         #expect(mismatches.isEmpty, "first: \(mismatches.first.map { String($0.0.bitPattern, radix: 16) } ?? "")")
+        // In place, as floats (Winograd and dense inputs), over an unaligned range.
+        var floats = x
+        vggc_round_bf16_floats(&floats, 3, x.count - 5)
+        #expect(floats[..<3].map(\.bitPattern) == x[..<3].map(\.bitPattern) && floats.suffix(5).map(\.bitPattern) == x.suffix(5).map(\.bitPattern))
+        #expect(zip(x, floats).dropFirst(3).dropLast(5).allSatisfy { $1.bitPattern == UInt32($0.bf16Bits) << 16 })
         // Padding an odd channel count: values rounded the same way, the extra channel zero.
         var padded = [UInt16](repeating: 0xDEAD, count: 4 * 4)
         vggc_round_bf16_pad(Array(x[0..<12]), &padded, 3, 4, 0, 4)

@@ -1,3 +1,4 @@
+import CPredictorKernels
 import Foundation
 import Testing
 import VGGCheck
@@ -71,7 +72,7 @@ struct PredictorTests {
     /// emulation (BN folded, weights and conv/dense inputs rounded) up to summation order —
     /// check, which detects the precision from `--version`, holds it to that. Odd channel
     /// counts (3, 15, 33) exercise the unpaired last channel.
-    @Test(arguments: ["small_vgg", "odd_sizes"])
+    @Test(.enabled(if: vggc_cpu_has_bf16() != 0, "this CPU lacks AVX512-BF16"), arguments: ["small_vgg", "odd_sizes"])
     func bf16PredictorComputesItsEmulation(_ name: String) throws {
         let model = try (name == "small_vgg" ? TestModels.smallVGG : TestModels.oddSizes)()
         let built = try BuiltPredictor(model, name: "\(name)_bf16", precision: .bf16)
@@ -89,10 +90,32 @@ struct PredictorTests {
         #expect(!plain.passed, "a bf16 predictor must not pass as an fp32 one")
     }
 
+    /// A bf16 build's Winograd weights, transformed at start-up from bfloat16 g, are exactly
+    /// what `vggc compile` links into an fp32 Winograd build of the same (bf16-emulated)
+    /// weights: on an input that is already bfloat16, the two Winograd steps agree bit for bit.
+    @Test(.enabled(if: vggc_cpu_has_bf16() != 0, "this CPU lacks AVX512-BF16")) func bf16WinogradTransformMatchesCompileTime() throws {
+        let model = try TestModels.make("winograd_transform", InputSpec(height: 8, width: 8, channels: 16), ["a", "b"], [
+            NamedLayer("conv", .conv2D(Conv2D(inChannels: 16, outChannels: 32))),
+            NamedLayer("relu", .relu(ReLU())),
+            NamedLayer("flatten", .flatten(Flatten())),
+            NamedLayer("fc", .dense(Dense(inFeatures: 8 * 8 * 32, outFeatures: 2))),
+            NamedLayer("softmax", .softmax(Softmax())),
+        ])
+        let bf16 = try BuiltPredictor(model, name: "transform_bf16", winograd: .on, precision: .bf16)
+        let fp32 = try BuiltPredictor(try model.bf16Emulation(), name: "transform_fp32", winograd: .on)
+        defer { bf16.remove(); fp32.remove() }
+        var rng = SeededGenerator(seed: 4)
+        let input = (0..<(8 * 8 * 16)).map { _ in rng.uniform(-1...1).roundedToBF16 }
+        let a = try PredictorProcess(path: bf16.binary).trace(raw: input, valuesPerInput: 4, threads: 1)
+        let b = try PredictorProcess(path: fp32.binary).trace(raw: input, valuesPerInput: 4, threads: 1)
+        #expect(a.algorithms[0] == "winograd4x4" && b.algorithms[0] == "winograd4x4")
+        #expect(a.steps[0].values.map(\.bitPattern) == b.steps[0].values.map(\.bitPattern))
+    }
+
     /// Faults in bf16 (C kernel) steps: a wrong window is caught at its step; a window that
     /// is wrong only in runs without `--dump-layers` is caught by comparing such a run with
     /// the checked one.
-    @Test(arguments: [
+    @Test(.enabled(if: vggc_cpu_has_bf16() != 0, "this CPU lacks AVX512-BF16"), arguments: [
         FaultCase(fault: .wrongPadding(layer: "block2_conv1"), step: "block2_conv1+block2_relu1+block2_pool"),  // BN folded away
         FaultCase(fault: .unobservedShift(layer: "block2_conv1"), step: "output without --dump-layers"),
     ])
@@ -109,7 +132,7 @@ struct PredictorTests {
     /// codes (odd_sizes mixes them with float layers: 33 and 15 input channels padded to
     /// whole words, a 1×1 convolution, a dense layer whose input is not after a ReLU), and
     /// check holds every int8 stage to its definition bit for bit.
-    @Test(arguments: ["small_vgg", "odd_sizes"])
+    @Test(.enabled(if: vggc_cpu_has_vnni() != 0, "this CPU lacks AVX512-VNNI"), arguments: ["small_vgg", "odd_sizes"])
     func int8PredictorComputesItsDefinitionExactly(_ name: String) throws {
         let model = try (name == "small_vgg" ? TestModels.smallVGG : TestModels.oddSizes)()
         let built = try BuiltPredictor(model, name: "\(name)_int8", precision: .int8)
@@ -131,7 +154,7 @@ struct PredictorTests {
 
     /// Faults in int8 steps: a wrong window is caught at its step (no bound hides it: int8
     /// stages must match exactly), and one only in undumped runs by the comparison of runs.
-    @Test(arguments: [
+    @Test(.enabled(if: vggc_cpu_has_vnni() != 0, "this CPU lacks AVX512-VNNI"), arguments: [
         FaultCase(fault: .wrongPadding(layer: "block2_conv1"), step: "block2_conv1+block2_relu1+block2_pool"),
         FaultCase(fault: .unobservedShift(layer: "block2_conv1"), step: "output without --dump-layers"),
     ])

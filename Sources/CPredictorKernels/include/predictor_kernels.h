@@ -40,7 +40,7 @@ typedef struct {
     int shift;        ///< fault injection only: elements added to every input offset (else 0)
 } vggc_conv_bf16_args;
 
-/// 1 when this CPU executes AVX512-BF16 (and AVX512F/BW), else 0.
+/// 1 when this CPU executes AVX512-BF16 (and AVX512F/BW/VL), else 0.
 int vggc_cpu_has_bf16(void);
 
 /// Work units of one convolution: tiles of output pixels in row-major order (pooled
@@ -87,10 +87,11 @@ typedef struct {
     int cin, cout, lanes, kh, kw, sh, sw, outHeight, outWidth, relu, pool, shift;
 } vggc_conv_int8_args;
 
-/// 1 when this CPU executes AVX512-VNNI (and AVX512F/BW), else 0.
+/// 1 when this CPU executes AVX512-VNNI (and AVX512F/BW/VL), else 0.
 int vggc_cpu_has_vnni(void);
 
-/// Work units of one int8 convolution, as `vggc_conv_bf16_units`.
+/// Work units of one int8 convolution, as `vggc_conv_bf16_units`; of a dense layer (a 1×1
+/// convolution of one pixel), its output blocks.
 long vggc_conv_int8_units(const vggc_conv_int8_args *_Nonnull a);
 
 /// Computes and stores work units [start, end) of one int8 convolution.

@@ -32,8 +32,9 @@ struct BF16Conv {
     var stored: Int { BF16Conv.storedChannels(conv.inChannels) }
     /// Pixels of the bordered input.
     var inputPixels: Int { input.paddedHeight * input.paddedWidth }
-    /// Elements of the bfloat16 input buffer.
-    var inputElements: Int { inputPixels * stored }
+    /// Elements of the bfloat16 input buffer, plus one pixel: a kernel built with a
+    /// shifted-window test fault reads one pixel past its input.
+    var inputElements: Int { (inputPixels + 1) * stored }
 
     /// Rounds the float input `x` (border included: zeros stay zeros) into `half`.
     func roundingPass(x: String, into half: String) -> String {

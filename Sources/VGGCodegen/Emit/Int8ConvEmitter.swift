@@ -27,11 +27,9 @@ struct Int8Conv {
     /// Input codes per pixel: channels rounded up to whole 4-byte words.
     static func storedChannels(_ channels: Int) -> Int { (channels + 3) / 4 * 4 }
     var stored: Int { g == nil ? channels : Int8Conv.storedChannels(channels) }
-    /// A dense layer is one pixel of all its features, which must fill whole words; so must a
-    /// convolution's input be unbordered or its channels a multiple of 4 to be copied as is.
-    static func acceptsDense(_ features: Int) -> Bool { features % 4 == 0 }
     var inputPixels: Int { g == nil ? 1 : input.paddedHeight * input.paddedWidth }
-    var inputElements: Int { inputPixels * stored }
+    /// Plus one pixel: a kernel built with a shifted-window test fault reads one pixel past its input.
+    var inputElements: Int { (inputPixels + 1) * stored }
 
     /// `[block][kh][kw][cin/4][lanes]` words of four s8 weights, as floats' bit patterns.
     var packedWeights: [Float] {
@@ -52,7 +50,7 @@ struct Int8Conv {
     /// Fills the u8 buffer `codes` from the float input `x` (border included).
     func quantizingPass(x: String, into codes: String) -> String {
         "parallelRanges(\(inputPixels), threads) { vggc_quantize_u8(\(x), \(codes), \(literal(layer.inverseInputScale)), "
-            + "\(g == nil ? channels : channels), \(stored), $0, $1) }"
+            + "\(channels), \(stored), $0, $1) }"
     }
 
     /// The run() line. `yq`: the next int8 step's code buffer (at this output's origin) or nil.
