@@ -14,6 +14,10 @@ struct Compile: ParsableCommand {
         every shape a literal, the runtime, packed weights linked as data, build.sh), then builds
         one statically linked executable that needs no Swift toolchain or shared libraries.
         Run `vggc check MODEL PREDICTOR` afterwards to prove it agrees with the engine.
+        Examples:
+          vggc compile Models/pneumonia.bin                        # fp32, Winograd where it wins
+          vggc compile Models/pneumonia.bin --precision bf16       # half the weight bytes
+          vggc compile Models/pneumonia.bin --precision int8 --calibrate ../shared/data/kermany/train
         """
     )
 
