@@ -19,6 +19,7 @@
 // live — as the Swift kernel does. With `yh`, the final values are also stored rounded to
 // bfloat16 for the next bf16 step (the same rounding as `vggc_round_bf16`).
 #include "predictor_kernels.h"
+#include "conv_tiles.h"
 #include <immintrin.h>
 #include <string.h>
 
@@ -34,20 +35,7 @@ int vggc_cpu_has_bf16(void) {
 // Pixels per register tile: 8 × 32 channels or 16 × 16 channels, 16 accumulators.
 static int tilePixels(const vggc_conv_bf16_args *a) { return a->lanes == 32 ? 8 : 16; }
 
-long vggc_conv_bf16_units(const vggc_conv_bf16_args *a) {
-    long q = a->pool ? tilePixels(a) / 2 : tilePixels(a);
-    long pixels = a->pool ? (long)(a->outHeight / 2) * (a->outWidth / 2) : (long)a->outHeight * a->outWidth;
-    return (pixels + q - 1) / q;
-}
-
-// The lane-wise max as compare-and-blend (a NaN in `a` survives), and ReLU keeping NaN:
-// the same expressions as the Swift kernels and the engine.
-INLINE TARGET __m512 blend(__m512 a, __m512 b) {
-    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_LT_OQ), a, b);
-}
-INLINE TARGET __m512 reluOf(__m512 v) {
-    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ), v, _mm512_setzero_ps());
-}
+long vggc_conv_bf16_units(const vggc_conv_bf16_args *a) { return unitCount(TILE_GEOMETRY(a), tilePixels(a)); }
 
 // out[p][v]: P conv output pixels whose window starts at x + off[p], block ob.
 INLINE TARGET void tile(const vggc_conv_bf16_args *a, int P, int V, int CW, const long off[16], int ob, __m512 out[16][2]) {
@@ -97,49 +85,23 @@ INLINE TARGET void store(const vggc_conv_bf16_args *a, int V, const long yoff[16
 }
 
 INLINE TARGET void convUnits(const vggc_conv_bf16_args *a, int P, int V, int CW, long start, long end) {
-    const int blocks = (a->cout + a->lanes - 1) / a->lanes;
-    const int Q = a->pool ? P / 2 : P;  // output pixels per unit
-    const long ow = a->pool ? a->outWidth / 2 : a->outWidth;
-    const long total = (a->pool ? a->outHeight / 2 : a->outHeight) * ow;
-    // About one output row of units at a time, block by block: the row's input stays in
-    // L1/L2 while each block's weights are streamed once per group.
-    const long group = ow / Q > 1 ? ow / Q : 1;
+    const TileGeometry g = TILE_GEOMETRY(a);
+    const int blocks = (a->cout + a->lanes - 1) / a->lanes, Q = unitPixels(g, P);
+    const long group = unitGroup(g, P);
     for (long g0 = start; g0 < end; g0 += group) {
         const long g1 = g0 + group < end ? g0 + group : end;
         for (int ob = 0; ob < blocks; ob++) {
-            // Lanes of this block that hold real channels (the last block may be partial).
-            int valid = a->cout - ob * a->lanes;
-            if (valid > a->lanes) valid = a->lanes;
             __mmask16 mask[2];
-            for (int v = 0; v < 2; v++) {
-                int n = valid - 16 * v;
-                mask[v] = n >= 16 ? (__mmask16)0xFFFF : (n <= 0 ? 0 : (__mmask16)((1u << n) - 1));
-            }
+            blockMasks(g, ob, mask);
             for (long u = g0; u < g1; u++) {
-                const long first = u * Q;
-                const int count = total - first < Q ? (int)(total - first) : Q;
-                // Tiles wrap from one row to the next, so no pixel is wasted; past the
-                // end, the last pixel is recomputed and not stored.
                 long yoff[16], off[2][16];
-                long r = first / ow, c = first % ow;  // one division per unit, then steps
-                for (int q = 0; q < Q; q++) {
-                    yoff[q] = r * a->yRowStride + c * a->cout + (long)ob * a->lanes;
-                    if (a->pool) {
-                        for (int h = 0; h < 2; h++)
-                            for (int e = 0; e < 2; e++)
-                                off[h][2 * q + e] = (2 * r + h) * a->sh * a->xRowStride + (2 * c + e) * a->sw * a->cin + a->shift;
-                    } else {
-                        off[0][q] = r * a->sh * a->xRowStride + c * a->sw * a->cin + a->shift;
-                    }
-                    if (first + q + 1 < total && ++c == ow) { c = 0; r++; }
-                }
+                const int count = unitOffsets(g, P, u, ob, yoff, off);
                 __m512 acc[16][2];
                 if (a->pool) {
                     // Conv row 2r's pair maxima are stored, then row 2r+1 is merged into them.
                     for (int h = 0; h < 2; h++) {
                         tile(a, P, V, CW, off[h], ob, acc);
-                        for (int q = 0; q < Q; q++)
-                            for (int v = 0; v < V; v++) acc[q][v] = blend(acc[2 * q][v], acc[2 * q + 1][v]);
+                        pairMaxima(Q, V, acc);
                         store(a, V, yoff, count, acc, h, h, mask);
                     }
                 } else {

@@ -14,6 +14,7 @@
 // micro-benchmark (≈ 950–1070 GOP/s per core in whole layers). A dense layer is a 1×1
 // convolution of a 1×1 image, with its own loop (`denseBlocks`).
 #include "predictor_kernels.h"
+#include "conv_tiles.h"
 #include <immintrin.h>
 #include <string.h>
 
@@ -36,16 +37,7 @@ static int isDense(const vggc_conv_int8_args *a) {
 
 long vggc_conv_int8_units(const vggc_conv_int8_args *a) {
     if (isDense(a)) return (a->cout + a->lanes - 1) / a->lanes;
-    long q = a->pool ? tilePixels(a) / 2 : tilePixels(a);
-    long pixels = a->pool ? (long)(a->outHeight / 2) * (a->outWidth / 2) : (long)a->outHeight * a->outWidth;
-    return (pixels + q - 1) / q;
-}
-
-INLINE TARGET __m512 blend(__m512 a, __m512 b) {
-    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_LT_OQ), a, b);
-}
-INLINE TARGET __m512 reluOf(__m512 v) {
-    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ), v, _mm512_setzero_ps());
+    return unitCount(TILE_GEOMETRY(a), tilePixels(a));
 }
 
 // out[p][v] = float(acc)·c + b for P pixels whose windows start at x + off[p], block ob.
@@ -100,43 +92,22 @@ INLINE TARGET void store(const vggc_conv_int8_args *a, int V, const long yoff[16
 }
 
 INLINE TARGET void convUnits(const vggc_conv_int8_args *a, int P, int V, long start, long end) {
-    const int blocks = (a->cout + a->lanes - 1) / a->lanes;
-    const int Q = a->pool ? P / 2 : P;
-    const long ow = a->pool ? a->outWidth / 2 : a->outWidth;
-    const long total = (a->pool ? a->outHeight / 2 : a->outHeight) * ow;
-    const long group = ow / Q > 1 ? ow / Q : 1;
+    const TileGeometry g = TILE_GEOMETRY(a);
+    const int blocks = (a->cout + a->lanes - 1) / a->lanes, Q = unitPixels(g, P);
+    const long group = unitGroup(g, P);
     for (long g0 = start; g0 < end; g0 += group) {
         const long g1 = g0 + group < end ? g0 + group : end;
         for (int ob = 0; ob < blocks; ob++) {
-            int valid = a->cout - ob * a->lanes;
-            if (valid > a->lanes) valid = a->lanes;
             __mmask16 mask[2];
-            for (int v = 0; v < 2; v++) {
-                int n = valid - 16 * v;
-                mask[v] = n >= 16 ? (__mmask16)0xFFFF : (n <= 0 ? 0 : (__mmask16)((1u << n) - 1));
-            }
+            blockMasks(g, ob, mask);
             for (long u = g0; u < g1; u++) {
-                const long first = u * Q;
-                const int count = total - first < Q ? (int)(total - first) : Q;
                 long yoff[16], off[2][16];
-                long r = first / ow, c = first % ow;
-                for (int q = 0; q < Q; q++) {
-                    yoff[q] = r * a->yRowStride + c * a->cout + (long)ob * a->lanes;
-                    if (a->pool) {
-                        for (int h = 0; h < 2; h++)
-                            for (int e = 0; e < 2; e++)
-                                off[h][2 * q + e] = (2 * r + h) * a->sh * a->xRowStride + (2 * c + e) * a->sw * a->cin + a->shift;
-                    } else {
-                        off[0][q] = r * a->sh * a->xRowStride + c * a->sw * a->cin + a->shift;
-                    }
-                    if (first + q + 1 < total && ++c == ow) { c = 0; r++; }
-                }
+                const int count = unitOffsets(g, P, u, ob, yoff, off);
                 __m512 val[16][2];
                 if (a->pool) {
                     for (int h = 0; h < 2; h++) {
                         tile(a, P, V, off[h], ob, val);
-                        for (int q = 0; q < Q; q++)
-                            for (int v = 0; v < V; v++) val[q][v] = blend(val[2 * q][v], val[2 * q + 1][v]);
+                        pairMaxima(Q, V, val);
                         store(a, V, yoff, count, val, h, h, mask);
                     }
                 } else {
@@ -173,14 +144,9 @@ INLINE TARGET void denseBlocks(const vggc_conv_int8_args *a, int V, long start, 
             for (int v = 0; v < V; v++)
                 acc[v][0] = _mm512_dpbusd_epi32(acc[v][0], s, _mm512_loadu_si512(wp + (long)c4 * a->lanes + 16 * v));
         }
-        int valid = a->cout - (int)ob * a->lanes;
-        if (valid > a->lanes) valid = a->lanes;
         __mmask16 mask[2];
         __m512 val[16][2];
-        for (int v = 0; v < 2; v++) {
-            int n = valid - 16 * v;
-            mask[v] = n >= 16 ? (__mmask16)0xFFFF : (n <= 0 ? 0 : (__mmask16)((1u << n) - 1));
-        }
+        blockMasks(TILE_GEOMETRY(a), (int)ob, mask);
         for (int v = 0; v < V; v++) {
             __m512i sum = _mm512_add_epi32(_mm512_add_epi32(acc[v][0], acc[v][1]), _mm512_add_epi32(acc[v][2], acc[v][3]));
             __m512 c = _mm512_loadu_ps(a->scale + ob * a->lanes + 16 * v);
