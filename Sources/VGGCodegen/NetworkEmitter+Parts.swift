@@ -138,12 +138,9 @@ extension NetworkEmitter {
             w.line("let G: [Double] = [\(g)]  // 6 × 3")
             w.line("let blocks = (cout + lanes - 1) / lanes, count = 36 * blocks * cin * lanes")
             w.line("let u = UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64).bindMemory(to: Float.self, capacity: count)")
-            w.line("// Every element is written: Winograd layers' cout is a multiple of 16, so of lanes too.")
-            w.line("// Eight output channels at a time (cout is a multiple of 16 for Winograd): each lane does")
-            w.line("// the scalar computation's operations in its order, so the results are identical.")
-            w.line("let g0 = G[0], g1 = G[1], g2 = G[2], g3 = G[3], g4 = G[4], g5 = G[5], g6 = G[6], g7 = G[7], g8 = G[8]")
-            w.line("let g9 = G[9], g10 = G[10], g11 = G[11], g12 = G[12], g13 = G[13], g14 = G[14], g15 = G[15], g16 = G[16], g17 = G[17]")
-            w.line("let Gs = [g0, g1, g2, g3, g4, g5, g6, g7, g8, g9, g10, g11, g12, g13, g14, g15, g16, g17]")
+            w.line("// Eight output channels at a time, each lane doing the scalar computation's operations in")
+            w.line("// its order, so the results are identical. Winograd layers' cout is a multiple of 16, so")
+            w.line("// of 8 and of lanes: every element of u is written.")
             w.line("var k = [SIMD8<Double>](repeating: .zero, count: 9), gk = [SIMD8<Double>](repeating: .zero, count: 18)")
             w.block("for c in 0..<cin") { w in
                 w.block("for o in stride(from: 0, to: cout, by: 8)") { w in
@@ -151,10 +148,10 @@ extension NetworkEmitter {
                         w.line("let h = UnsafeRawPointer(g + (t * cin + c) * cout + o).loadUnaligned(as: SIMD8<UInt16>.self)")
                         w.line("k[t] = SIMD8<Double>(unsafeBitCast(SIMD8<UInt32>(truncatingIfNeeded: h) &<< 16, to: SIMD8<Float>.self))")
                     }
-                    w.line("for a in 0..<6 { for j in 0..<3 { gk[a * 3 + j] = SIMD8<Double>(repeating: 0) + Gs[a * 3] * k[j] + Gs[a * 3 + 1] * k[3 + j] + Gs[a * 3 + 2] * k[6 + j] } }")
+                    w.line("for a in 0..<6 { for j in 0..<3 { gk[a * 3 + j] = SIMD8<Double>(repeating: 0) + G[a * 3] * k[j] + G[a * 3 + 1] * k[3 + j] + G[a * 3 + 2] * k[6 + j] } }")
                     w.block("for a in 0..<6") { w in
                         w.block("for b in 0..<6") { w in
-                            w.line("let v = SIMD8<Double>(repeating: 0) + gk[a * 3] * Gs[b * 3] + gk[a * 3 + 1] * Gs[b * 3 + 1] + gk[a * 3 + 2] * Gs[b * 3 + 2]")
+                            w.line("let v = SIMD8<Double>(repeating: 0) + gk[a * 3] * G[b * 3] + gk[a * 3 + 1] * G[b * 3 + 1] + gk[a * 3 + 2] * G[b * 3 + 2]")
                             w.line("let f = SIMD8<Float>(v)")
                             w.line("for l in 0..<8 { u[(a * 6 + b) * blocks * cin * lanes + ((o + l) / lanes * cin + c) * lanes + (o + l) % lanes] = f[l] }")
                         }

@@ -19,7 +19,8 @@ public struct GeneratedNetwork {
 public enum NetworkEmitter {
     public static func generate(_ original: Model, options: CodegenOptions, modelFile: String) throws -> GeneratedNetwork {
         // A bf16 predictor computes the bf16 emulation of the model (BN folded, weights
-        // rounded; `Precision`), with direct convolutions only, in C (vdpbf16ps).
+        // rounded; `Precision`), an int8 one the BN-folded model's int8 definition
+        // (`Int8Layer`); their convolutions run in C (BF16ConvEmitter, Int8ConvEmitter).
         let bf16 = options.precision == .bf16, int8 = options.precision == .int8
         let model = bf16 ? try original.bf16Emulation() : int8 ? try original.foldingBatchNorms() : original
         let schedule = try Schedule(model, winograd: int8 ? .off : options.winograd, precision: options.precision)
@@ -32,11 +33,9 @@ public enum NetworkEmitter {
         var emitted = Set<String>()
         var scratchFloats = 0          // per thread, for Winograd steps
         var scratchThreads = 0         // most threads a Winograd step can use
-        var halfSizes = [0, 0]         // bfloat16 buffers of bf16 conv inputs, used in turn like b0/b1
-        var halfReady = false          // the step before stored this step's input in bfloat16
         var transforms: [String] = []  // bf16 Winograd steps: U computed from bfloat16 g on first use
-        var codeSizes = [0, 0]         // u8 code buffers of int8 steps' inputs, used in turn
-        var codesReady = false         // the step before stored this step's input codes
+        var halves = InputCopies(prefix: "h", type: "UInt16", perFloat: 2)  // bf16 steps' inputs
+        var codes = InputCopies(prefix: "q", type: "UInt8", perFloat: 4)    // int8 steps' inputs
 
         // Arena: tensor k (input of step k; k = steps.count is the output) lives in buffer k % 2.
         let storages = (0...steps.count).map { schedule.storage(input: $0) }
@@ -48,8 +47,15 @@ public enum NetworkEmitter {
         let slack = ((storages.map(\.channels).max() ?? 0) + 15) / 16 * 16 + 16
         var arenaFloats = sizes[0] + sizes[1] + slack
         func buffer(_ k: Int) -> String { k % 2 == 0 ? "b0" : "b1" }
-        func half(_ k: Int) -> String { k % 2 == 0 ? "h0" : "h1" }
-        func codes(_ k: Int) -> String { k % 2 == 0 ? "q0" : "q1" }
+        /// When the next step reads this step's output as `copies` (`when`), zeroes that copy's
+        /// border and returns where this step's kernel stores it, as a second output; else "nil".
+        func secondOutput(_ copies: inout InputCopies, _ k: Int, when: Bool) -> String {
+            guard when else { return "nil" }
+            let outS = storages[k + 1]
+            if outS.isPadded { run.line(outS.zeroBorder(copies.name(k + 1))) }
+            copies.ready = true
+            return "\(copies.name(k + 1)) + \(outS.origin)"
+        }
         /// Step k as an int8 step, when it is one.
         func int8Step(_ k: Int) -> Int8Conv? {
             guard k < steps.count, let q = quantized[steps[k].layers[0]] else { return nil }
@@ -69,23 +75,15 @@ public enum NetworkEmitter {
         }
         /// Emits int8 step k (see Int8ConvEmitter.swift).
         func emitInt8(_ c: Int8Conv, _ k: Int, inputReady: Bool) {
-            let x = buffer(k), y = buffer(k + 1), outS = storages[k + 1]
             packer.append(c.packedWeights, key: "\(k).weight")
             packer.append(padded(c.layer.outputScales, to: c.lanes), key: "\(k).scale")
             packer.append(padded(c.layer.bias, to: c.lanes), key: "\(k).bias")
-            codeSizes[k % 2] = max(codeSizes[k % 2], c.inputElements)
-            if !inputReady { run.line(c.quantizingPass(x: x, into: codes(k))) }
-            // The next int8 step reads this output as codes: store them now, with no pass.
-            var yq = "nil", inverse: Float = 0
-            if let next = int8Step(k + 1), next.stored == next.channels {
-                if outS.isPadded {
-                    run.line("zeroBorder(\(codes(k + 1)), \(outS.height), \(outS.width), \(outS.channels), \(outS.border.top), \(outS.border.left), \(outS.border.bottom), \(outS.border.right))")
-                }
-                yq = "\(codes(k + 1)) + \(outS.origin)"
-                inverse = next.layer.inverseInputScale
-                codesReady = true
-            }
-            run.line(c.call(codes: codes(k), y: y, yq: yq, nextInverse: inverse, weights: weights(packer.offsets["\(k).weight"]!, true),
+            codes.need(k, elements: c.inputElements)
+            if !inputReady { run.line(c.quantizingPass(x: buffer(k), into: codes.name(k))) }
+            let next = int8Step(k + 1)
+            let yq = secondOutput(&codes, k, when: next.map { $0.stored == $0.channels } ?? false)
+            run.line(c.call(codes: codes.name(k), y: buffer(k + 1), yq: yq, nextInverse: yq == "nil" ? 0 : next!.layer.inverseInputScale,
+                            weights: weights(packer.offsets["\(k).weight"]!, true),
                             scale: "w + \(packer.offsets["\(k).scale"]!)", bias: "w + \(packer.offsets["\(k).bias"]!)"))
         }
 
@@ -95,13 +93,9 @@ public enum NetworkEmitter {
             // an image is a vector); storage layout is the same when it has no border.
             let flat = Storage(shape: step.input, border: Schedule.Border())
             let x = buffer(k), y = buffer(k + 1)
-            let inputHalfReady = halfReady, inputCodesReady = codesReady
-            halfReady = false
-            codesReady = false
+            let inputHalfReady = halves.take(), inputCodesReady = codes.take()
             run.line("// step \(k): \(step.name) → \(step.output)")
-            if outS.isPadded {
-                run.line("zeroBorder(\(y), \(outS.height), \(outS.width), \(outS.channels), \(outS.border.top), \(outS.border.left), \(outS.border.bottom), \(outS.border.right))")
-            }
+            if outS.isPadded { run.line(outS.zeroBorder(y)) }
             let first = model.layers[step.layers[0]].name
             switch step.kind {
             case let .conv(conv, g, bn, relu, pool, winograd):
@@ -159,22 +153,18 @@ public enum NetworkEmitter {
                     // bfloat16 buffer k mod 2, from the step before or from a rounding pass.
                     var c = BF16Conv(conv: conv, g: g, input: inS, output: outS, lanes: lanes, relu: relu, pool: pool, shifted: shifted)
                     c.shiftedUnobserved = options.has { $0 == .unobservedShift(layer: first) }
-                    halfSizes[k % 2] = max(halfSizes[k % 2], c.inputElements)
-                    if !inputHalfReady { run.line(c.roundingPass(x: x, into: half(k))) }
+                    halves.need(k, elements: c.inputElements)
+                    if !inputHalfReady { run.line(c.roundingPass(x: x, into: halves.name(k))) }
                     // The next step reads the same values rounded: store them now, with no pass.
                     // Then (without dumps) the float buffer holds only a fused pool's maxima
                     // before ReLU: nothing after the next step may read it — true while every
                     // tensor is read by exactly the step after it (a sequential network).
-                    var yh = "nil"
-                    if k + 1 < steps.count, case let .conv(next, _, _, _, _, nextWinograd) = steps[k + 1].kind, !nextWinograd,
-                       BF16Conv.storedChannels(next.inChannels) == next.inChannels {
-                        if outS.isPadded {
-                            run.line("zeroBorder(\(half(k + 1)), \(outS.height), \(outS.width), \(outS.channels), \(outS.border.top), \(outS.border.left), \(outS.border.bottom), \(outS.border.right))")
-                        }
-                        yh = "\(half(k + 1)) + \(outS.origin)"
-                        halfReady = true
+                    var nextTakesCopy = false
+                    if k + 1 < steps.count, case let .conv(next, _, _, _, _, nextWinograd) = steps[k + 1].kind {
+                        nextTakesCopy = !nextWinograd && BF16Conv.storedChannels(next.inChannels) == next.inChannels
                     }
-                    run.line(c.call(x: half(k), y: y, yh: yh, weights: weights(packer.offsets["\(k).weight"]!, true),
+                    let yh = secondOutput(&halves, k, when: nextTakesCopy)
+                    run.line(c.call(x: halves.name(k), y: y, yh: yh, weights: weights(packer.offsets["\(k).weight"]!, true),
                                     bias: "w + \(packer.offsets["\(k).bias"]!)"))
                     break
                 }
@@ -232,14 +222,13 @@ public enum NetworkEmitter {
             run.line("mark?(\(k))")
         }
 
-        // The bfloat16 buffers go last in the arena (a float holds two bfloat16 elements).
-        let halfFloats = halfSizes.map { ($0 + 31) / 32 * 16 }
-        let halfOffset = arenaFloats
-        arenaFloats += halfFloats[0] + halfFloats[1]
-        // And the u8 code buffers of int8 steps (a float holds four codes).
-        let codeFloats = codeSizes.map { ($0 + 63) / 64 * 16 }
-        let codeOffset = arenaFloats
-        arenaFloats += codeFloats[0] + codeFloats[1]
+        // The bfloat16 and u8 copies go last in the arena.
+        let copies = [halves, codes]
+        var copyOffsets: [[Int]] = []
+        for c in copies {
+            copyOffsets.append([arenaFloats, arenaFloats + c.floats[0]])
+            arenaFloats += c.floats[0] + c.floats[1]
+        }
         var w = SourceWriter()
         emitHeader(&w, model: model, options: options, modelFile: modelFile, schedule: schedule, arenaBytes: arenaFloats * 4)
         emitConstants(&w, model: model, options: options, schedule: schedule, arenaFloats: arenaFloats, scratchFloats: scratchFloats,
@@ -262,16 +251,13 @@ public enum NetworkEmitter {
                 w.line("let w = vggc_weight_base()")
                 w.line("let b0 = arena, b1 = arena + \(sizes[0])")
                 if scratchFloats > 0 { w.line("let scratch = Network.scratch(threads: threads)") }
-                for (i, offset) in [halfOffset, halfOffset + halfFloats[0]].enumerated() where halfSizes[i] > 0 {
-                    w.line("let h\(i) = UnsafeMutableRawPointer(arena + \(offset)).assumingMemoryBound(to: UInt16.self)")
-                }
-                for (i, offset) in [codeOffset, codeOffset + codeFloats[0]].enumerated() where codeSizes[i] > 0 {
-                    w.line("let q\(i) = UnsafeMutableRawPointer(arena + \(offset)).assumingMemoryBound(to: UInt8.self)")
+                for (c, offsets) in zip(copies, copyOffsets) {
+                    for i in 0..<2 where c.sizes[i] > 0 {
+                        w.line("let \(c.name(i)) = UnsafeMutableRawPointer(arena + \(offsets[i])).assumingMemoryBound(to: \(c.type).self)")
+                    }
                 }
                 let s0 = storages[0]
-                if s0.isPadded {
-                    w.line("zeroBorder(b0, \(s0.height), \(s0.width), \(s0.channels), \(s0.border.top), \(s0.border.left), \(s0.border.bottom), \(s0.border.right))")
-                }
+                if s0.isPadded { w.line(s0.zeroBorder("b0")) }
                 w.line("for r in 0..<\(s0.height) { (b0 + \(s0.origin) + r * \(s0.rowStride)).update(from: input + r * \(s0.width * s0.channels), count: \(s0.width * s0.channels)) }")
                 for l in run.text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() { w.line(String(l)) }
                 w.line("let logits = interior(\(buffer(n - 1)), \(logits.origin), \(logits.height), \(logits.width * logits.channels), \(logits.rowStride))")
@@ -280,8 +266,7 @@ public enum NetworkEmitter {
             }
         }
         w.line()
-        emitSupport(&w, borderTypes: ["Float"] + (halfSizes != [0, 0] ? ["UInt16"] : []) + (codeSizes != [0, 0] ? ["UInt8"] : []),
-                    winogradTransform: !transforms.isEmpty)
+        emitSupport(&w, borderTypes: ["Float"] + copies.filter(\.used).map(\.type), winogradTransform: !transforms.isEmpty)
         w.line()
         w.line("// MARK: - Kernels")
         w.line()
@@ -290,6 +275,27 @@ public enum NetworkEmitter {
                                 scratchBytesPerThread: scratchFloats * 4, scratchThreads: scratchThreads, stepNames: steps.map(\.name))
     }
 
+}
+
+/// Copies of conv inputs in a C kernel's own element type (bfloat16 for bf16 steps, u8 codes
+/// for int8 steps), laid out like the float storage: two buffers used in turn like b0/b1
+/// (step k reads copy k mod 2), placed after them in the arena. A copy is filled by the step
+/// before, as its kernel's second output (`ready`), or else by a pass in the step itself.
+struct InputCopies {
+    let prefix: String
+    let type: String
+    /// Elements per arena float.
+    let perFloat: Int
+    private(set) var sizes = [0, 0]
+    var ready = false
+
+    func name(_ k: Int) -> String { "\(prefix)\(k % 2)" }
+    mutating func need(_ k: Int, elements: Int) { sizes[k % 2] = max(sizes[k % 2], elements) }
+    /// Whether the step before filled this step's copy; resets it for the next step.
+    mutating func take() -> Bool { defer { ready = false }; return ready }
+    var used: Bool { sizes != [0, 0] }
+    /// Arena floats per buffer, whole 64-byte lines.
+    var floats: [Int] { sizes.map { ($0 + 16 * perFloat - 1) / (16 * perFloat) * 16 } }
 }
 
 /// The int8 layers of a (BN-folded) model, by index: every `int8LayerIndices` layer. Each
@@ -302,7 +308,7 @@ func int8Layers(_ model: Model, maxima: [String: Float]) throws -> [Int: Int8Lay
         let layer = model.int8Layer(at: i, inputMaximum: m)
         // An infinite scale would turn a zero sum into NaN, where max-pool's NaN rules differ
         // between the kernel and the engine: refuse rather than define it.
-        guard layer.outputScales.allSatisfy(\.isFinite) else { throw CodegenError.missingCalibration(layer: name) }
+        guard layer.outputScales.allSatisfy(\.isFinite) else { throw CodegenError.int8ScaleOverflow(layer: name, maximum: m) }
         out[i] = layer
     }
     return out

@@ -9,6 +9,7 @@ public enum CodegenError: Error, Equatable, CustomStringConvertible {
     case invalidName(String)
     case unsupportedTarget(String)
     case missingCalibration(layer: String)
+    case int8ScaleOverflow(layer: String, maximum: Float)
 
     public var description: String {
         switch self {
@@ -17,8 +18,9 @@ public enum CodegenError: Error, Equatable, CustomStringConvertible {
         case let .buildFailed(command, output): return "build step failed: \(command)\n\(output)"
         case let .invalidName(name): return "predictor name \"\(name)\" is invalid: use 1...64 letters, digits, '_' or '-'"
         case let .missingCalibration(layer):
-            return "--precision int8 needs a usable calibrated input maximum for layer \(layer) (vggc compile --calibrate DIR; "
-                + "its input scale times its weight scale must be a finite float)"
+            return "--precision int8 needs the calibrated input maximum of layer \(layer) (vggc compile --calibrate DIR)"
+        case let .int8ScaleOverflow(layer, maximum):
+            return "layer \(layer) cannot be int8: its calibrated input maximum \(maximum) times its weight scale overflows float32"
         case let .unsupportedTarget(cpu):
             return "target CPU \"\(cpu)\" is not known; use native, x86-64-v3, x86-64-v4 or an LLVM CPU name such as znver5"
         }

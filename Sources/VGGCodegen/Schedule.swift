@@ -155,4 +155,10 @@ struct Storage: Equatable {
     var origin: Int { border.top * rowStride + border.left * channels }
     var floats: Int { paddedHeight * paddedWidth * channels }
     var isPadded: Bool { border != Schedule.Border() }
+
+    /// The run() line that zeroes the border of `buffer` holding this tensor (or a copy of it
+    /// laid out the same way).
+    func zeroBorder(_ buffer: String) -> String {
+        "zeroBorder(\(buffer), \(height), \(width), \(channels), \(border.top), \(border.left), \(border.bottom), \(border.right))"
+    }
 }

@@ -50,8 +50,16 @@ extension Engine {
         return acc.enumerated().map { k, a in Float(a) * layer.outputScales[k % outputs] + layer.bias[k % outputs] }
     }
 
-    /// The largest value each layer's input takes over `inputs` (one image each): the
-    /// calibration of `--precision int8`. Keyed by the layer's name, for `layers` only.
+    /// The calibration of `--precision int8` for `model` on `inputs` (one image each): the
+    /// largest value each int8 layer's input takes, computed as the predictor computes it —
+    /// on the BN-folded model, for its `int8LayerIndices`. Keyed by layer name.
+    public static func int8InputMaxima(model: Model, inputs: [[Float]], threads: Int = Engine.defaultThreads) throws -> [String: Float] {
+        let folded = try model.foldingBatchNorms()
+        return try Engine(model: folded, threads: threads).inputMaxima(layers: folded.int8LayerIndices(), inputs: inputs)
+    }
+
+    /// The largest value each layer's input takes over `inputs` (one image each), keyed by
+    /// the layer's name, for `layers` only.
     public func inputMaxima(layers: [Int], inputs: [[Float]]) throws -> [String: Float] {
         var maxima = [String: Float]()
         for i in layers { maxima[model.layers[i].name] = 0 }

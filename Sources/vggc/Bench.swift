@@ -27,9 +27,9 @@ struct Bench: ParsableCommand {
           vgg16  VGG-16 conv base + Flatten→256→2, 224×224×3 (15.35 G MACs)
           small  32,32,M,64,64,M,128,128,M,256,256,M → 128 → 2, 128×128×1 (0.84 G MACs)
         ONNX Runtime setup: python3 -m venv .build/onnx-venv && .build/onnx-venv/bin/pip install onnx onnxruntime numpy
-        Each model is built once per --precision (default fp32; bf16 adds bfloat16 builds) and
-        --winograd policy (default off,auto: direct convolution and the default), all timed in
-        the same run.
+        Each model is built once per --precision (default fp32; bf16 and int8 add reduced-precision
+        builds, int8 compared with ONNX Runtime's own int8) and --winograd policy (default off,auto:
+        direct convolution and the default; int8 has one build), all timed in the same run.
         Example: vggc bench --suite small,vgg16 --threads 1,2 --runs 30
         """
     )
@@ -85,7 +85,8 @@ struct Bench: ParsableCommand {
         return parsed
     }
 
-    /// The predictor builds to time: each Winograd policy in fp32, one direct build per other precision.
+    /// The predictor builds to time: each precision with each Winograd policy, except int8
+    /// (no Winograd steps): one build.
     func variants() throws -> [(policy: WinogradPolicy, precision: Precision)] {
         let policies: [WinogradPolicy] = try Self.list(winograd, option: "--winograd")
         let precisions: [Precision] = try Self.list(precision, option: "--precision")
@@ -146,15 +147,14 @@ struct Bench: ParsableCommand {
                 let onnx = "\(workDir)/\(name).onnx"
                 try ONNXExporter.export(loaded.model).write(to: URL(fileURLWithPath: onnx))
                 // ONNX Runtime does not depend on the build: timed once per thread count.
-                var ortTimes: [Int: (Double?, Double?, String?)] = [:], ortInt8Times = ortTimes
+                var ortTimes: [String: (Double?, Double?, String?)] = [:]  // by "threads precision"
                 // int8: calibrated on seeded random inputs (the suite's weights are random too);
                 // ONNX Runtime's int8 model is quantized on the same inputs.
                 let calibration = Checker.randomInputs(for: loaded.model.input, count: 8, seed: 99)
                 let calibrationFile = "\(workDir)/\(name)-calibration.f32"
                 var int8Maxima: [String: Float] = [:]
                 if try variants().contains(where: { $0.precision == .int8 }) {
-                    let folded = try loaded.model.foldingBatchNorms()
-                    int8Maxima = try Engine(model: folded).inputMaxima(layers: folded.int8LayerIndices(), inputs: calibration)
+                    int8Maxima = try Engine.int8InputMaxima(model: loaded.model, inputs: calibration)
                     try writeFloats(calibration.flatMap { $0 }, to: URL(fileURLWithPath: calibrationFile))
                 }
                 for (policy, precision) in try variants() {
@@ -178,14 +178,13 @@ struct Bench: ParsableCommand {
                                            engineMedianMs: latency.engineMedianMs, engineMinMs: latency.engineMinMs,
                                            compileSeconds: built.seconds, binaryBytes: built.binaryBytes, startupMs: startup)
                         row.headShare = try headShare(built.output, model: loaded.model, threads: t)
-                        if let ort, precision == .int8 {
-                            if ortInt8Times[t] == nil {
-                                ortInt8Times[t] = try runORT(ort, onnx: onnx, threads: t, int8Calibration: calibrationFile)
+                        if let ort {
+                            let key = "\(t) \(row.ortPrecision)"
+                            if ortTimes[key] == nil {
+                                ortTimes[key] = try runORT(ort, onnx: onnx, threads: t,
+                                                           int8Calibration: precision == .int8 ? calibrationFile : nil)
                             }
-                            (row.ortMedianMs, row.ortMinMs, row.ortVersion) = ortInt8Times[t]!
-                        } else if let ort {
-                            if ortTimes[t] == nil { ortTimes[t] = try runORT(ort, onnx: onnx, threads: t) }
-                            (row.ortMedianMs, row.ortMinMs, row.ortVersion) = ortTimes[t]!
+                            (row.ortMedianMs, row.ortMinMs, row.ortVersion) = ortTimes[key]!
                         }
                         rows.append(row)
                     }

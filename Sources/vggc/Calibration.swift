@@ -22,13 +22,11 @@ enum Calibration {
         let files = imageFiles(under: folder)
         guard !files.isEmpty else { throw NoImages(path: folder) }
         let chosen = files.count <= limit ? files : (0..<limit).map { files[$0 * files.count / limit] }
-        let folded = try model.foldingBatchNorms()
-        let engine = try Engine(model: folded, threads: threads)
         var inputs: [[Float]] = []
         for (i, path) in chosen.enumerated() {
             if i % 16 == 0 { progress("calibrating on \(chosen.count) images: \(i)/\(chosen.count) …") }
-            inputs.append(try InputLoader.tensor(path: path, spec: folded.input))
+            inputs.append(try InputLoader.tensor(path: path, spec: model.input))
         }
-        return (try engine.inputMaxima(layers: folded.int8LayerIndices(), inputs: inputs), chosen.count)
+        return (try Engine.int8InputMaxima(model: model, inputs: inputs, threads: threads), chosen.count)
     }
 }

@@ -25,7 +25,9 @@ struct Check: ParsableCommand {
         probabilities (max |Δ|, relative, ULP, top-1 agreement) are reported alongside.
         A predictor built with --precision bf16 is checked against the model's bf16 emulation
         (batch norm folded, weights rounded to bfloat16, conv/dense inputs rounded): exactly
-        what it computes, up to float32 summation order.
+        what it computes, up to float32 summation order. One built with --precision int8 lists
+        its calibration in --version; its int8 steps are rebuilt from it and must match bit for
+        bit. Every predictor is also run once without dumps and must print the same output.
         --labelled DIR adds what the predictor changes on labelled images (CLASS/* or a
         dataset root with test/CLASS/*): its accuracy, precision, recall, specificity, F1 and
         ROC AUC next to the engine's (the model's fp32 definition), the change, and the top-1

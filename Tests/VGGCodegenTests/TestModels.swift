@@ -125,9 +125,8 @@ struct BuiltPredictor {
                                      winograd: winograd, precision: precision, faults: faults)
         if precision == .int8 {
             // Calibrated as `vggc bench` does: on seeded random inputs, through the folded model.
-            let folded = try model.foldingBatchNorms()
-            options.int8InputMaxima = try Engine(model: folded).inputMaxima(
-                layers: folded.int8LayerIndices(), inputs: Checker.randomInputs(for: model.input, count: 4, seed: 3))
+            options.int8InputMaxima = try Engine.int8InputMaxima(model: model,
+                                                                 inputs: Checker.randomInputs(for: model.input, count: 4, seed: 3))
         }
         sources = try PredictorBuilder.writeSources(model: model, options: options, modelFile: "\(name).bin",
                                                     to: directory.appendingPathComponent("src").path)

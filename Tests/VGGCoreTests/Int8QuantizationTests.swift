@@ -38,10 +38,14 @@ struct Int8QuantizationTests {
         let weighted = folded.layers.filter { [.conv2D, .dense].contains($0.layer.kind) }.map(\.name)
         // Every conv and dense layer but the first (the image can be negative) follows a ReLU.
         #expect(chosen == Array(weighted.dropFirst()))
-        let layer = folded.int8Layer(at: folded.int8LayerIndices()[0], inputMaximum: 3)
+        let index = folded.int8LayerIndices()[0]
+        let layer = folded.int8Layer(at: index, inputMaximum: 3)
         #expect(layer.inputScale == Float(3.0 / 255))
-        #expect(zip(layer.outputScales, layer.weightScales).allSatisfy { $0 == Float(Double(layer.inputScale) * Double($1)) })
-        #expect(layer.weights.allSatisfy { $0 >= -127 })
+        // Dequantized weights are within half a step of the folded ones, and every channel's
+        // largest magnitude lands on ±127 (the range is used fully, never exceeded).
+        let w = folded.tensors["\(folded.layers[index].name).weight"]!.data, outputs = layer.bias.count
+        #expect(w.indices.allSatisfy { abs(Float(layer.weights[$0]) * layer.weightScales[$0 % outputs] - w[$0]) <= layer.weightScales[$0 % outputs] * 0.5001 })
+        for o in 0..<outputs { #expect(stride(from: o, to: w.count, by: outputs).map { abs(Int(layer.weights[$0])) }.max() == 127) }
     }
 
     /// A reduction so long that 255·127·K could overflow 32 bits stays float32; the dense

@@ -47,16 +47,33 @@ struct BF16Conv {
     func call(x: String, y: String, yh: String, weights: String, bias: String) -> String {
         let settings = [
             "x: UnsafePointer(\(x))", "w: \(weights)", "bias: \(bias)", "y: \(y) + \(output.origin)", "yh: \(yh)",
-            // Without dumps nothing reads the float copy of a value the next step takes in
-            // bfloat16 (check compares such runs with dumped ones bit for bit).
-            "keepFloat: " + (yh == "nil" ? "1" : "dump == nil ? 0 : 1"),
+            keepFloatSetting(secondOutput: yh),
             "xRowStride: \(input.paddedWidth * stored)", "yRowStride: \(output.rowStride)",
             "cin: \(stored)", "cout: \(conv.outChannels)", "lanes: \(lanes)",
             "kh: \(g.kernelHeight)", "kw: \(g.kernelWidth)", "sh: \(g.strideHeight)", "sw: \(g.strideWidth)",
             "outHeight: \(g.outputHeight)", "outWidth: \(g.outputWidth)", "relu: \(relu ? 1 : 0)", "pool: \(pool ? 1 : 0)",
-            "shift: " + (shifted ? "\(stored)" : shiftedUnobserved ? "dump == nil ? \(stored) : 0" : "0"),
+            shiftSetting(always: shifted, unobserved: shiftedUnobserved, pixel: stored),
         ]
-        return "withUnsafePointer(to: vggc_conv_bf16_args(\(settings.joined(separator: ", ")))) { a in "
-            + "parallelRanges(vggc_conv_bf16_units(a), threads) { vggc_conv_bf16(a, $0, $1) } }"
+        return kernelCall("bf16", settings)
     }
+}
+
+// The run() pieces both C-kernel emitters (bf16, int8) write the same way.
+
+/// `keepFloat`: without dumps nothing reads the float copy of a value the next step takes
+/// from the second output (check compares such runs with dumped ones bit for bit).
+func keepFloatSetting(secondOutput: String) -> String {
+    "keepFloat: " + (secondOutput == "nil" ? "1" : "dump == nil ? 0 : 1")
+}
+
+/// `shift` of the window-shifting test faults: one pixel, always or only without dumps.
+func shiftSetting(always: Bool, unobserved: Bool, pixel: Int) -> String {
+    "shift: " + (always ? "\(pixel)" : unobserved ? "dump == nil ? \(pixel) : 0" : "0")
+}
+
+/// The kernel's settings, then its work units split over the threads
+/// (`vggc_conv_<kind>_args`, `vggc_conv_<kind>_units`, `vggc_conv_<kind>`).
+func kernelCall(_ kind: String, _ settings: [String]) -> String {
+    "withUnsafePointer(to: vggc_conv_\(kind)_args(\(settings.joined(separator: ", ")))) { a in "
+        + "parallelRanges(vggc_conv_\(kind)_units(a), threads) { vggc_conv_\(kind)(a, $0, $1) } }"
 }

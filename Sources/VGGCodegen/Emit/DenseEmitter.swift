@@ -9,7 +9,8 @@ import VGGCore
 struct DenseEmitter {
     let dense: Dense
     let relu: Bool
-    /// bfloat16 weights, widened as they stream (see `ConvolutionEmitter.bf16`).
+    /// bfloat16 weights (`WeightPacker.appendBF16`), widened to float32 as they stream with a
+    /// shift or a mask (exact); the input was rounded to bfloat16 before the step.
     var bf16 = false
 
     var lanes: Int { denseLanes(dense.outFeatures) }

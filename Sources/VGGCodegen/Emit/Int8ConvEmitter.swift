@@ -60,13 +60,12 @@ struct Int8Conv {
         let settings = [
             "x: UnsafePointer(\(codes))", "w: \(weights)", "scale: \(scale)", "bias: \(bias)", "y: \(y) + \(output.origin)",
             "yq: \(yq)", "nextInverse: \(literal(nextInverse))",
-            "keepFloat: " + (yq == "nil" ? "1" : "dump == nil ? 0 : 1"),
+            keepFloatSetting(secondOutput: yq),
             "xRowStride: \(g == nil ? 0 : input.paddedWidth * stored)", "yRowStride: \(g == nil ? 0 : output.rowStride)",
             "cin: \(stored)", "cout: \(outputs)", "lanes: \(lanes)", "kh: \(kh)", "kw: \(kw)", "sh: \(sh)", "sw: \(sw)",
             "outHeight: \(oh)", "outWidth: \(ow)", "relu: \(relu ? 1 : 0)", "pool: \(pool ? 1 : 0)",
-            "shift: " + (shifted ? "\(stored)" : shiftedUnobserved ? "dump == nil ? \(stored) : 0" : "0"),
+            shiftSetting(always: shifted, unobserved: shiftedUnobserved, pixel: stored),
         ]
-        return "withUnsafePointer(to: vggc_conv_int8_args(\(settings.joined(separator: ", ")))) { a in "
-            + "parallelRanges(vggc_conv_int8_units(a), threads) { vggc_conv_int8(a, $0, $1) } }"
+        return kernelCall("int8", settings)
     }
 }
