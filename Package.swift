@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // vggc — VGG models to small, fast, verified predictors.
 // Targets follow the data flow (see docs/architecture.md):
-//   CImageCodecs → VGGCore → VGGFormat → VGGONNX → VGGImage → VGGEngine → VGGTrain → VGGCodegen
+//   VGGSystem → CImageCodecs → VGGCore → VGGFormat → VGGONNX → VGGImage → VGGEngine → VGGTrain → VGGCodegen
 //   (+ CPredictorKernels, compiled into every predictor) → VGGCheck → vggc
 import PackageDescription
 
@@ -32,47 +32,52 @@ let package = Package(
             name: "CImageCodecs",
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z")]
         ),
+        // The operating-system edge: byte-exact paths, regular-file inputs, checked atomic
+        // outputs, signals, child processes with time limits. Glibc only (no Foundation), so
+        // the predictor runtime embeds the same files.
+        .target(name: "VGGSystem"),
         // Shapes, layer settings, shape inference, the in-memory model, VGG builders.
-        .target(name: "VGGCore", swiftSettings: fastMath),
+        .target(name: "VGGCore", dependencies: ["VGGSystem"], swiftSettings: fastMath),
         // model.bin v1: reader (validating) and writer (atomic).
         .target(name: "VGGFormat", dependencies: [
-            "VGGCore", .product(name: "Crypto", package: "swift-crypto"),
+            "VGGCore", "VGGSystem", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // ONNX interop: import (any VGG-family graph → Model) and export, on swift-protobuf.
         .target(name: "VGGONNX", dependencies: [
-            "VGGCore", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            "VGGCore", "VGGSystem", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ], exclude: ["Proto/onnx-subset.proto"]),
         // PNG/JPEG decoding, channel conversion, resizing, dataset folders.
-        .target(name: "VGGImage", dependencies: ["VGGCore", "CImageCodecs"], swiftSettings: fastMath),
+        .target(name: "VGGImage", dependencies: ["VGGCore", "VGGSystem", "CImageCodecs"], swiftSettings: fastMath),
         // The dynamic engine: the executable definition of the semantics.
         .target(name: "VGGEngine", dependencies: ["VGGCore"], swiftSettings: fastMath),
         // Training: backpropagation, optimizers, callbacks, augmentation, metrics, charts.
-        .target(name: "VGGTrain", dependencies: ["VGGCore", "VGGImage", "VGGEngine", "CImageCodecs"],
+        .target(name: "VGGTrain", dependencies: ["VGGCore", "VGGSystem", "VGGImage", "VGGEngine", "CImageCodecs"],
                 swiftSettings: fastMath),
         // The predictor's C kernels (bfloat16 dot products, which Swift cannot spell). Not
         // linked into vggc: embedded into every predictor's source, and tested from here.
         .target(name: "CPredictorKernels"),
         // Code generator: a model → specialized Swift source + packed weights → a predictor.
-        .target(name: "VGGCodegen", dependencies: ["VGGCore"], exclude: ["Runtime"]),
+        .target(name: "VGGCodegen", dependencies: ["VGGCore", "VGGSystem"], exclude: ["Runtime"]),
         // `vggc check`: a predictor against the engine, within propagated error bounds.
-        .target(name: "VGGCheck", dependencies: ["VGGCore", "VGGEngine", "VGGImage"]),
+        .target(name: "VGGCheck", dependencies: ["VGGCore", "VGGSystem", "VGGEngine", "VGGImage"]),
         // The command-line tool.
         .executableTarget(name: "vggc", dependencies: [
-            "VGGCore", "VGGFormat", "VGGImage", "VGGEngine", "VGGTrain", "VGGONNX", "VGGCodegen", "VGGCheck",
+            "VGGCore", "VGGSystem", "VGGFormat", "VGGImage", "VGGEngine", "VGGTrain", "VGGONNX", "VGGCodegen", "VGGCheck",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        .testTarget(name: "VGGSystemTests", dependencies: ["VGGSystem"]),
         .testTarget(name: "VGGCoreTests", dependencies: ["VGGCore"]),
-        .testTarget(name: "VGGFormatTests", dependencies: ["VGGFormat", "VGGCore"]),
-        .testTarget(name: "VGGImageTests", dependencies: ["VGGImage", "VGGCore", "CImageCodecs"]),
+        .testTarget(name: "VGGFormatTests", dependencies: ["VGGFormat", "VGGCore", "VGGSystem"]),
+        .testTarget(name: "VGGImageTests", dependencies: ["VGGImage", "VGGCore", "VGGSystem", "CImageCodecs"]),
         .testTarget(name: "VGGEngineTests", dependencies: ["VGGEngine", "VGGCore"], swiftSettings: fastMath),
-        .testTarget(name: "VGGONNXTests", dependencies: ["VGGONNX", "VGGCore", "VGGEngine", "VGGFormat"],
+        .testTarget(name: "VGGONNXTests", dependencies: ["VGGONNX", "VGGCore", "VGGEngine", "VGGFormat", "VGGSystem"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "VGGTrainTests", dependencies: ["VGGTrain", "VGGEngine", "VGGImage", "VGGCore", "CImageCodecs"],
+        .testTarget(name: "VGGTrainTests", dependencies: ["VGGTrain", "VGGEngine", "VGGImage", "VGGCore", "VGGSystem", "CImageCodecs"],
                     swiftSettings: fastMath),
-        .testTarget(name: "VGGCodegenTests", dependencies: ["VGGCodegen", "VGGCheck", "VGGCore", "VGGEngine", "CPredictorKernels"],
+        .testTarget(name: "VGGCodegenTests", dependencies: ["VGGCodegen", "VGGCheck", "VGGCore", "VGGEngine", "VGGSystem", "CPredictorKernels"],
                     exclude: ["Snapshots"]),
-        .testTarget(name: "CLITests", dependencies: ["vggc", "VGGCore", "VGGFormat", "CImageCodecs", "CPredictorKernels"]),
+        .testTarget(name: "CLITests", dependencies: ["vggc", "VGGCore", "VGGFormat", "VGGSystem", "CImageCodecs", "CPredictorKernels"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -28,28 +28,44 @@ public enum ImageDecoder {
     static let jpegSignature: [UInt8] = [0xFF, 0xD8, 0xFF]
 
     /// The format the bytes start with, or nil.
-    public static func sniff(_ bytes: [UInt8]) -> Format? {
+    public static func sniff<C: Collection>(_ bytes: C) -> Format? where C.Element == UInt8 {
         if bytes.starts(with: pngSignature) { return .png }
         if bytes.starts(with: jpegSignature) { return .jpeg }
         return nil
     }
 
-    /// Reads and decodes the file at `path` (symlinks are followed).
-    public static func decode(path: String, maxPixels: Int = defaultMaxPixels) throws -> DecodedImage {
-        let bytes = try readFile(path: path)
-        return try decode(bytes: bytes, name: path, maxPixels: maxPixels)
+    /// Reads and decodes the file at `path` (symlinks are followed). Only a regular file of
+    /// at most `maximumFileBytes` is read, memory-mapped, so the decoder touches only the
+    /// bytes it decodes (a huge file with an image at its start costs the image).
+    ///
+    /// With `channels` (1 or 3) the image comes back converted as `converting(toChannels:)`
+    /// would (same bits), but without a Float copy of every source channel: a 40-megapixel
+    /// RGBA image then costs its 16-bit samples and one Float per pixel, not four.
+    public static func decode(path: String, maxPixels: Int = defaultMaxPixels, channels: Int? = nil) throws -> DecodedImage {
+        do {
+            return try InputFile.withContents(of: path, maxBytes: maximumFileBytes) { buffer in
+                try decode(buffer: buffer, name: path, maxPixels: maxPixels, channels: channels)
+            }
+        } catch let e as FileError {
+            throw ImageError(e)
+        }
     }
 
     /// Decodes an in-memory PNG or JPEG; `name` is used in error messages only.
     public static func decode(bytes: [UInt8], name: String,
                               maxPixels: Int = defaultMaxPixels) throws -> DecodedImage {
+        try bytes.withUnsafeBytes { try decode(buffer: $0, name: name, maxPixels: maxPixels) }
+    }
+
+    static func decode(buffer: UnsafeRawBufferPointer, name: String, maxPixels: Int, channels: Int? = nil) throws -> DecodedImage {
+        let bytes = buffer.bindMemory(to: UInt8.self)
         guard let format = sniff(bytes) else {
-            throw ImageError.notAnImage(path: name, detail: signatureDetail(bytes))
+            throw ImageError.notAnImage(path: name, detail: signatureDetail(Array(bytes.prefix(8))))
         }
         let limit = UInt32(clamping: max(0, maxPixels))
         var image = vggc_image()
         var message = [CChar](repeating: 0, count: 512)
-        let status: Int32 = bytes.withUnsafeBufferPointer { data in
+        let status: Int32 = { (data: UnsafeBufferPointer<UInt8>) in
             message.withUnsafeMutableBufferPointer { err in
                 switch format {
                 case .png:
@@ -58,7 +74,7 @@ public enum ImageDecoder {
                     return vggc_jpeg_decode(data.baseAddress, data.count, limit, &image, err.baseAddress, err.count)
                 }
             }
-        }
+        }(bytes)
         defer { vggc_image_free(&image) }
         let reason = String(cString: message)
         switch Int(status) {
@@ -70,20 +86,25 @@ public enum ImageDecoder {
         case Int(VGGC_ERR_UNSUPPORTED):
             throw ImageError.unsupported(path: name, reason: reason)
         case Int(VGGC_ERR_NOT_IMAGE):
-            throw ImageError.notAnImage(path: name, detail: signatureDetail(bytes))
+            throw ImageError.notAnImage(path: name, detail: signatureDetail(Array(bytes.prefix(8))))
         case Int(VGGC_ERR_NO_MEMORY):
             throw ImageError.unreadable(path: name, reason: reason)
         default:
             throw ImageError.corrupt(path: name, reason: reason)
         }
-        return convert(image)
+        return convert(image, toChannels: channels)
     }
 
-    /// Widens the shim's 16-bit samples to Float on the 0...255 scale (`v / 257`).
-    private static func convert(_ image: vggc_image) -> DecodedImage {
+    /// Widens the shim's 16-bit samples to Float on the 0...255 scale (`v / 257`), converted
+    /// to `target` channels on the way if given.
+    private static func convert(_ image: vggc_image, toChannels target: Int?) -> DecodedImage {
         let width = Int(image.width), height = Int(image.height), channels = Int(image.channels)
         let count = width * height * channels
         let source = UnsafeBufferPointer(start: image.samples, count: count)
+        if let target, target != channels {
+            let samples = DecodedImage.convertPixels(width * height, from: channels, to: target) { Float(source[$0]) / 257 }
+            return DecodedImage(width: width, height: height, channels: target, samples: samples, bitDepth: Int(image.bit_depth))
+        }
         let samples = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             for i in 0..<count { buffer[i] = Float(source[i]) / 257 }
             initialized = count
@@ -98,44 +119,6 @@ public enum ImageDecoder {
         let hex = { (b: [UInt8]) in b.map { String(format2: $0) }.joined(separator: " ") }
         let seen = hex(Array(bytes.prefix(8)))
         return "starts with \(seen); PNG starts with \(hex(pngSignature)), JPEG with \(hex(jpegSignature))"
-    }
-
-    /// Reads a whole regular file with POSIX calls, so errors carry the system's reason.
-    static func readFile(path: String) throws -> [UInt8] {
-        // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused just below).
-        let fd = open(path, O_RDONLY | O_NONBLOCK)
-        if fd < 0 {
-            let code = errno
-            if code == ENOENT || code == ENOTDIR { throw ImageError.fileNotFound(path: path) }
-            throw ImageError.unreadable(path: path, reason: String(cString: strerror(code)))
-        }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            throw ImageError.unreadable(path: path, reason: String(cString: strerror(errno)))
-        }
-        let kind = info.st_mode & S_IFMT
-        if kind == S_IFDIR { throw ImageError.unreadable(path: path, reason: "is a directory") }
-        // FIFOs and devices could block forever or never end.
-        guard kind == S_IFREG else { throw ImageError.unreadable(path: path, reason: "not a regular file") }
-        let size = Int(info.st_size)
-        guard size <= maximumFileBytes else {
-            throw ImageError.unreadable(path: path, reason: "file is \(size) bytes; the limit is \(maximumFileBytes)")
-        }
-        var bytes = [UInt8](repeating: 0, count: size)
-        var filled = 0
-        try bytes.withUnsafeMutableBytes { buffer in
-            while filled < size {
-                let n = read(fd, buffer.baseAddress! + filled, size - filled)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw ImageError.unreadable(path: path, reason: String(cString: strerror(errno)))
-                }
-                if n == 0 { break } // the file shrank while we read it
-                filled += n
-            }
-        }
-        return Array(bytes.prefix(filled))
     }
 }
 

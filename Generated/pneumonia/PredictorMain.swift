@@ -10,11 +10,13 @@ import Glibc
 
 /// Exit codes (sysexits.h), the same as `vggc`'s.
 enum PredictorExit {
-    static let usage: Int32 = 64       // bad option, missing value, no inputs
-    static let dataError: Int32 = 65   // unreadable/corrupt image, raw file of the wrong size
+    static let usage: Int32 = 64       // bad option, missing value, no inputs, an output that is an input
+    static let dataError: Int32 = 65   // unreadable/corrupt image, raw file of the wrong size, non-finite values
     static let noInput: Int32 = 66     // an image or the --raw file does not exist / cannot be opened
     static let cantCreate: Int32 = 73  // --output-raw / --dump-layers could not be written
     static let unsupportedCPU: Int32 = 69  // a bf16 / int8 predictor on a CPU without AVX512-BF16 / VNNI
+    static let software: Int32 = 70    // memory for the activations could not be allocated
+    static let ioError: Int32 = 74     // standard output could not be written
 }
 
 /// The parsed command line.
@@ -38,7 +40,8 @@ struct Predictor {
     static var valuesPerInput: Int { Network.inputHeight * Network.inputWidth * Network.inputChannels }
 
     static func main() {
-        let o = parse(Array(CommandLine.arguments.dropFirst()))
+        Interruption.install()  // Ctrl-C removes a half-written --output-raw
+        let o = parse(Array(SystemPath.arguments().dropFirst()))
         // Checked before any work: vdpbf16ps on a CPU without it would die on SIGILL.
         if Network.precision == "bf16" && vggc_cpu_has_bf16() == 0 {
             fail("this predictor was built with --precision bf16 and needs AVX512-BF16, which this CPU lacks; "
@@ -50,25 +53,37 @@ struct Predictor {
         }
         var status: Int32 = 0
         var rows: [String] = []  // JSON result objects
-        // --output-raw: opened before any work so a bad path fails fast.
-        var rawOut: UnsafeMutablePointer<FILE>?
+        // --output-raw: checked before any work (its folder exists, it is not a device or an
+        // input), collected in memory and written atomically at the end.
+        var rawOut: OutputFile?
+        var records: [Float] = []
         if let path = o.outputRaw {
-            rawOut = fopen(path, "wb")
-            if rawOut == nil { fail("cannot create \(path): \(errnoText())", PredictorExit.cantCreate) }
+            do {
+                rawOut = try OutputFile(path, inputs: o.raw.map { [$0] } ?? o.images)
+            } catch let e as FileError {
+                if case .outputIsInput = e.problem { fail(e.description, PredictorExit.usage) }
+                fail(e.description, PredictorExit.cantCreate)
+            } catch {
+                fail("\(error)", PredictorExit.cantCreate)
+            }
         }
-        // One record per input, in order; `tensor` nil means that input failed.
-        func handle(_ name: String, _ tensor: [Float]?, preprocessMs: Double) {
-            guard let tensor else {
-                // A failed input still gets a record (all NaN) so record i is always input i.
-                if let f = rawOut, !writeFloats([Float](repeating: .nan, count: Network.logitCount + Network.labels.count), f) {
-                    fail("cannot write \(o.outputRaw!): \(errnoText())", PredictorExit.cantCreate)
-                }
-                return
+        func failed(_ name: String, _ message: String, _ code: Int32) {
+            printError("\(program): error: \(message)")
+            rows.append("{\"file\": \(jsonString(Display.bytesEscaped(name))), \"error\": \(jsonString(message))}")
+            status = max(status, code)
+            // A failed input still gets a record (all NaN) so record i is always input i.
+            records += [Float](repeating: .nan, count: Network.logitCount + Network.labels.count)
+        }
+        // One record per input, in order.
+        func handle(_ name: String, _ tensor: [Float], preprocessMs: Double) {
+            if let k = tensor.firstIndex(where: { !$0.isFinite }) {
+                return failed(name, "\(Display.text(name)) holds \(tensor[k]) at element \(k); input values must be finite",
+                              PredictorExit.dataError)
             }
             if let dir = o.dumpDir {  // the folder and an empty steps.txt exist before the run
                 makeDirectories(dir)
-                guard let list = fopen("\(dir)/steps.txt", "w"), fclose(list) == 0 else {
-                    fail("cannot create \(dir)/steps.txt: \(errnoText())", PredictorExit.cantCreate)
+                guard fclose(openForWriting(SystemPath.join(dir, "steps.txt"), append: false)) == 0 else {
+                    fail("cannot create \(Display.text(SystemPath.join(dir, "steps.txt"))): \(errnoText())", PredictorExit.cantCreate)
                 }
             }
             let dump = o.dumpDir.map { dir in { (i: Int, v: [Float]) in dumpStep(i, v, dir: dir) } }
@@ -78,50 +93,43 @@ struct Predictor {
                 printError("\(program): time \(name): preprocess \(ms(preprocessMs)) ms, run \(ms(now() - start)) ms")
             }
             if o.profileRuns > 0 { profile(name, tensor, runs: o.profileRuns, threads: o.threads) }
-            if let f = rawOut, !(writeFloats(r.logits, f) && writeFloats(r.probabilities, f)) {
-                fail("cannot write \(o.outputRaw!): \(errnoText())", PredictorExit.cantCreate)
+            guard r.probabilities.allSatisfy(\.isFinite) else {
+                // Never a label for a NaN: finite inputs that overflow float32 inside the network.
+                return failed(name, "the network's output for \(Display.text(name)) is not finite (a value left the float32 "
+                              + "range inside the network); no label is given", PredictorExit.dataError)
             }
+            records += r.logits + r.probabilities
             let p = r.probabilities, labels = Network.labels
             let best = p.indices.max { p[$0] < p[$1] }!  // first maximum, like `vggc predict`
             if o.json {
                 let list = zip(labels, p).map { "{\"label\": \(jsonString($0)), \"probability\": \(jsonNumber($1))}" }
-                rows.append("{\"file\": \(jsonString(name)), \"label\": \(jsonString(labels[best])), "
+                rows.append("{\"file\": \(jsonString(Display.bytesEscaped(name))), \"label\": \(jsonString(labels[best])), "
                     + "\"probabilities\": [\(list.joined(separator: ", "))]}")
             } else {
                 let detail = zip(labels, p).map { "\($0) \(fixed4($1))" }.joined(separator: "  ")
-                print("\(name)  \(labels[best])  \(fixed4(p[best]))  (\(detail))")
+                print("\(Display.text(name))  \(labels[best])  \(fixed4(p[best]))  (\(detail))")
             }
-        }
-        func failed(_ name: String, _ message: String, _ code: Int32) {
-            printError("\(program): error: \(message)")
-            rows.append("{\"file\": \(jsonString(name)), \"error\": \(jsonString(message))}")
-            status = max(status, code)
-            handle(name, nil, preprocessMs: 0)
         }
 
         if let path = o.raw {
-            // Several H×W×C float32 LE tensors back to back, read one at a time.
-            guard let file = fopen(path, "rb") else {
-                fail("cannot read \(path): \(errnoText())", PredictorExit.noInput)
-            }
-            defer { fclose(file) }
-            var info = stat()
-            guard fstat(fileno(file), &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
-                fail("cannot read \(path): not a regular file", PredictorExit.noInput)
-            }
-            let size = Int(info.st_size), tensorBytes = valuesPerInput * 4
+            // Several H×W×C float32 LE tensors back to back, read one at a time. A FIFO or
+            // device is refused before a byte is read (it could block or never end).
+            let file: (descriptor: Int32, status: FileStatus)
+            do { file = try InputFile.open(path) } catch { fail("\(error)", PredictorExit.noInput) }
+            defer { close(file.descriptor) }
+            let size = file.status.size, tensorBytes = valuesPerInput * 4
             guard size > 0, size % tensorBytes == 0 else {
-                fail("\(path) is \(size) bytes; raw input must be a non-zero multiple of \(tensorBytes) bytes "
+                fail("\(Display.text(path)) is \(size) bytes; raw input must be a non-zero multiple of \(tensorBytes) bytes "
                      + "(\(Network.inputHeight)×\(Network.inputWidth)×\(Network.inputChannels) float32)", PredictorExit.dataError)
             }
             if o.dumpDir != nil && size != tensorBytes {
-                fail("--dump-layers needs exactly one input; \(path) holds \(size / tensorBytes)", PredictorExit.usage)
+                fail("--dump-layers needs exactly one input; \(Display.text(path)) holds \(size / tensorBytes)", PredictorExit.usage)
             }
             var bits = [UInt32](repeating: 0, count: valuesPerInput)
             for index in 0..<(size / tensorBytes) {
                 let start = now()
-                guard fread(&bits, 4, bits.count, file) == bits.count else {
-                    fail("cannot read \(path): \(ferror(file) != 0 ? errnoText() : "file shrank while reading")", PredictorExit.dataError)
+                guard readExactly(file.descriptor, &bits) else {
+                    fail("cannot read \(Display.text(path)): \(errno != 0 ? errnoText() : "the file shrank while reading")", PredictorExit.dataError)
                 }
                 handle("raw[\(index)]", bits.map { Float(bitPattern: UInt32(littleEndian: $0)) }, preprocessMs: now() - start)
             }
@@ -131,14 +139,19 @@ struct Predictor {
                 do {
                     handle(path, try loadImage(path), preprocessMs: now() - start)
                 } catch let e as ImageError {
-                    if case .fileNotFound = e { failed(path, e.description, PredictorExit.noInput) }
-                    else { failed(path, e.description, PredictorExit.dataError) }
+                    switch e {
+                    case .fileNotFound, .notRegularFile: failed(path, e.description, PredictorExit.noInput)
+                    default: failed(path, e.description, PredictorExit.dataError)
+                    }
                 } catch {
                     failed(path, "cannot read \(path): \(error)", PredictorExit.dataError)
                 }
             }
         }
-        if let f = rawOut, fclose(f) != 0 { fail("cannot write \(o.outputRaw!): \(errnoText())", PredictorExit.cantCreate) }
+        if let out = rawOut {
+            do { try out.write(records.flatMap { v in withUnsafeBytes(of: v.bitPattern.littleEndian) { Array($0) } }) }
+            catch { fail("\(error)", PredictorExit.cantCreate) }
+        }
         if o.json {
             print("""
             {
@@ -150,13 +163,16 @@ struct Predictor {
             }
             """)
         }
-        fflush(nil)  // all streams (no reference to the global `stdout`: Swift 6 clean)
+        // Results that could not be written (a full disk, a closed pipe) must not exit 0.
+        if fflush(nil) != 0 {
+            fail("cannot write the results to standard output: \(errnoText())", PredictorExit.ioError)
+        }
         exit(status)
     }
 
     /// Exactly InputLoader's pipeline: decode → channels → resize → normalise (same expression).
     static func loadImage(_ path: String) throws -> [Float] {
-        let ready = try ImageDecoder.decode(path: path)
+        let ready = try ImageDecoder.decode(path: path, channels: Network.inputChannels)
             .converting(toChannels: Network.inputChannels)
             .resized(width: Network.inputWidth, height: Network.inputHeight, filter: Network.resize)
         let channels = Network.inputChannels
@@ -268,11 +284,16 @@ struct Predictor {
 
         Exit codes:
           0   success
-          64  usage error (unknown option, missing or bad value, no inputs)
-          65  bad input data (unreadable or corrupt image, --raw file of the wrong size)
-          66  an image or the --raw file does not exist (other images are still processed)
+          64  usage error (unknown option, missing or bad value, no inputs, --output-raw names an input)
+          65  bad input data (unreadable or corrupt image, --raw file of the wrong size, a NaN or
+              infinite input value, an output that is not finite: no label is printed for it)
+          66  an image or the --raw file does not exist or is not a regular file (other images
+              are still processed)
           69  a bf16 / int8 predictor on a CPU without AVX512-BF16 / AVX512-VNNI
-          73  --output-raw or --dump-layers output could not be written
+          70  the memory for the activations could not be allocated
+          73  --output-raw or --dump-layers output could not be written (--output-raw is
+              replaced atomically: a failed or interrupted run leaves the old file)
+          74  the results could not be written to standard output
         """
     }
 
@@ -287,7 +308,7 @@ struct Predictor {
 
     /// A line on standard error, written to fd 2 directly (no global `stderr`: Swift 6 clean).
     static func printError(_ line: String) {
-        var bytes = Array((line + "\n").utf8)[...]
+        var bytes = Array((Display.controls(line) + "\n").utf8)[...]
         while !bytes.isEmpty {
             let n = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
@@ -297,6 +318,22 @@ struct Predictor {
     }
 
     static func errnoText() -> String { String(cString: strerror(errno)) }
+
+    /// Fills `values` from `fd`; false on a read error (errno set) or an early end (errno 0).
+    static func readExactly(_ fd: Int32, _ values: inout [UInt32]) -> Bool {
+        let total = values.count * 4
+        var done = 0
+        errno = 0
+        return values.withUnsafeMutableBytes { buffer in
+            while done < total {
+                let n = read(fd, buffer.baseAddress! + done, total - done)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return false }
+                done += n
+            }
+            return true
+        }
+    }
 
     /// Monotonic time in milliseconds.
     static func now() -> Double {
@@ -318,8 +355,11 @@ struct Predictor {
         }
     }
 
-    /// JSON string literal: quotes, backslash and control characters escaped.
-    static func jsonString(_ s: String) -> String {
+    /// JSON string literal: quotes, backslash and control characters escaped; C1 controls,
+    /// line separators and bidirectional overrides as `\uXXXX` too (`Display.json`).
+    static func jsonString(_ s: String) -> String { Display.json(plainJSONString(s)) }
+
+    static func plainJSONString(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
             switch u {

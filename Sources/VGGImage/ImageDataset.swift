@@ -1,4 +1,4 @@
-import Foundation
+import VGGSystem
 
 /// A dataset root laid out as `ROOT/train/{CLASS}/*` and optionally `ROOT/test/{CLASS}/*`.
 ///
@@ -25,7 +25,7 @@ public struct ImageDataset: Sendable, Equatable {
         let train = try ImageFolder(path: trainPath)
         let testPath = ImageFolder.join(root, "test")
         var test: ImageFolder?
-        if FileManager.default.fileExists(atPath: testPath) {
+        if FileStatus.ofLink(testPath) != nil {
             let folder = try ImageFolder(path: testPath)
             guard folder.classes == train.classes else {
                 throw DatasetError.classMismatch(trainClasses: train.classes, testClasses: folder.classes)

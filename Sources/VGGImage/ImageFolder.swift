@@ -1,4 +1,4 @@
-import Foundation
+import VGGSystem
 
 /// One image of a dataset: its file and the index of its class in `ImageFolder.classes`.
 public struct LabeledImage: Sendable, Equatable {
@@ -14,9 +14,9 @@ public struct LabeledImage: Sendable, Equatable {
 /// A folder-per-class image set: `PATH/{CLASS}/*.{png,jpg,jpeg}`.
 ///
 /// Deterministic by construction, so training runs and reports are reproducible: classes are
-/// the sorted subfolder names and images are sorted by class, then file name (Swift `String`
-/// order: Unicode scalar order, locale-independent, so "B" sorts before "a"). Symlinks to
-/// folders and files are followed. Hidden entries (starting with "."), files with other
+/// the sorted subfolder names and images are sorted by class, then file name (by bytes:
+/// locale-independent, so "B" sorts before "a"; names that are not UTF-8 are kept byte for
+/// byte, see `SystemPath`). Symlinks to folders and files are followed. Hidden entries (starting with "."), files with other
 /// extensions and nested folders are skipped but listed in `ignored`, so the caller can warn.
 /// Files are not opened here: a damaged image is reported when it is decoded.
 public struct ImageFolder: Sendable, Equatable {
@@ -32,13 +32,12 @@ public struct ImageFolder: Sendable, Equatable {
     /// Scans `path`. Throws `DatasetError` if the folder is missing, has no classes, only
     /// one class, or a class without images.
     public init(path: String) throws {
-        let fm = FileManager.default
         try Self.requireDirectory(path)
         var classes: [String] = []
         var ignored: [String] = []
         for name in try Self.entries(of: path) {
             let full = Self.join(path, name)
-            if name.hasPrefix(".") || !Self.isDirectory(full, fm) {
+            if name.hasPrefix(".") || !Self.isDirectory(full) {
                 ignored.append(full)
             } else {
                 classes.append(name)
@@ -53,8 +52,7 @@ public struct ImageFolder: Sendable, Equatable {
             var count = 0
             for name in try Self.entries(of: classPath) {
                 let full = Self.join(classPath, name)
-                let ext = (name as NSString).pathExtension.lowercased()
-                if name.hasPrefix(".") || !Self.imageExtensions.contains(ext) || Self.isDirectory(full, fm) {
+                if name.hasPrefix(".") || !Self.hasImageExtension(name) || Self.isDirectory(full) {
                     ignored.append(full)
                 } else {
                     images.append(LabeledImage(path: full, classIndex: index))
@@ -78,28 +76,26 @@ public struct ImageFolder: Sendable, Equatable {
 
     // MARK: - File system helpers (shared with ImageDataset)
 
-    static func join(_ folder: String, _ name: String) -> String {
-        folder.hasSuffix("/") ? folder + name : folder + "/" + name
+    static func join(_ folder: String, _ name: String) -> String { SystemPath.join(folder, name) }
+
+    /// Whether `name` ends in .png, .jpg or .jpeg, in any case.
+    public static func hasImageExtension(_ name: String) -> Bool {
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return false }
+        return imageExtensions.contains(name[name.index(after: dot)...].lowercased())
     }
 
-    /// `fileExists(atPath:isDirectory:)` follows symlinks, which is what we want.
-    static func isDirectory(_ path: String, _ fm: FileManager = .default) -> Bool {
-        var isDir: ObjCBool = false
-        return fm.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
-    }
+    /// Follows symlinks, which is what we want.
+    static func isDirectory(_ path: String) -> Bool { FileStatus.of(path)?.kind == .directory }
 
     static func requireDirectory(_ path: String) throws {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-            throw DatasetError.missingFolder(path: path)
-        }
-        guard isDir.boolValue else { throw DatasetError.notADirectory(path: path) }
+        guard let status = FileStatus.of(path) else { throw DatasetError.missingFolder(path: path) }
+        guard status.kind == .directory else { throw DatasetError.notADirectory(path: path) }
     }
 
-    /// The sorted entry names of a folder.
+    /// The entry names of a folder, sorted by bytes.
     static func entries(of path: String) throws -> [String] {
         do {
-            return try FileManager.default.contentsOfDirectory(atPath: path).sorted()
+            return try Directory.names(in: path)
         } catch {
             // Exists (checked by the caller) but cannot be listed: permissions, or a race.
             throw DatasetError.notADirectory(path: path)

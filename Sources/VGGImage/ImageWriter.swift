@@ -1,4 +1,5 @@
 import CImageCodecs
+import VGGSystem
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -19,6 +20,12 @@ public enum ImageWriter {
     /// not match the size, or the file cannot be written (missing folder, permissions, disk
     /// full).
     public static func writePNG(path: String, width: Int, height: Int, channels: Int, samples: [UInt8]) throws {
+        try writePNG(to: try OutputFile(path), width: width, height: height, channels: channels, samples: samples)
+    }
+
+    /// `writePNG(path:…)` to a checked output, replaced atomically (see `OutputFile`).
+    public static func writePNG(to output: OutputFile, width: Int, height: Int, channels: Int, samples: [UInt8]) throws {
+        let path = output.path
         let sides = 1...ImageDecoder.maximumSide
         guard sides.contains(width), sides.contains(height) else {
             throw ImageWriteError.invalidSize(path: path, width: width, height: height)
@@ -36,27 +43,31 @@ public enum ImageWriter {
         }
         // The shim takes 16-bit sample slots for every depth; at depth 8 each holds one byte.
         let wide = samples.map(UInt16.init)
-        var message = [CChar](repeating: 0, count: 512)
-        var systemError: Int32 = 0
-        let status = wide.withUnsafeBufferPointer { data in
-            message.withUnsafeMutableBufferPointer { err in
-                // The shim's I/O messages do not say *why* (no such folder, permissions, disk
-                // full); errno, read right after the call, does.
-                errno = 0
-                let status = vggc_png_write(path, UInt32(width), UInt32(height), colorType, 8, 0,
-                                            data.baseAddress, nil, 0, nil, 0, err.baseAddress, err.count)
-                systemError = errno
-                return status
+        try output.write(creatingWith: { temporary in
+            var message = [CChar](repeating: 0, count: 512)
+            var systemError: Int32 = 0
+            let status = wide.withUnsafeBufferPointer { data in
+                message.withUnsafeMutableBufferPointer { err in
+                    SystemPath.withCString(temporary) { file in
+                        // The shim's I/O messages do not say *why* (permissions, disk full);
+                        // errno, read right after the call, does.
+                        errno = 0
+                        let status = vggc_png_write(file, UInt32(width), UInt32(height), colorType, 8, 0,
+                                                    data.baseAddress, nil, 0, nil, 0, err.baseAddress, err.count)
+                        systemError = errno
+                        return status
+                    }
+                }
             }
-        }
-        guard status == Int32(VGGC_OK) else {
-            var reason = String(cString: message)
-            if reason.isEmpty { reason = "error \(status)" }
-            if status == Int32(VGGC_ERR_IO) && systemError != 0 {
-                reason += " (\(String(cString: strerror(systemError))))"
+            guard status == Int32(VGGC_OK) else {
+                var reason = String(cString: message).replacingTemporary(temporary, with: path)
+                if reason.isEmpty { reason = "error \(status)" }
+                if status == Int32(VGGC_ERR_IO) && systemError != 0 {
+                    reason += " (\(String(cString: strerror(systemError))))"
+                }
+                throw ImageWriteError.writeFailed(path: path, reason: reason)
             }
-            throw ImageWriteError.writeFailed(path: path, reason: reason)
-        }
+        })
     }
 }
 
@@ -95,5 +106,12 @@ public enum ImageWriteError: Error, Equatable, CustomStringConvertible, Sendable
         case .writeFailed(let path, let reason):
             return "cannot write \(path): \(reason)"
         }
+    }
+}
+
+private extension String {
+    /// The shim names the file it was given, the temporary one; the user knows the target.
+    func replacingTemporary(_ temporary: String, with path: String) -> String {
+        replacing(temporary, with: path)
     }
 }

@@ -27,7 +27,7 @@ public enum InputLoader {
     public static func tensor(path: String, spec: InputSpec,
                               maxPixels: Int = ImageDecoder.defaultMaxPixels) throws -> [Float] {
         try checkImageSpec(spec)
-        let image = try ImageDecoder.decode(path: path, maxPixels: maxPixels)
+        let image = try ImageDecoder.decode(path: path, maxPixels: maxPixels, channels: spec.channels)
         return try tensor(image: image, spec: spec)
     }
 

@@ -56,11 +56,38 @@ struct GraphWalk {
         opset = try ONNXImporter.opset(of: proto)
         nodes = proto.graph.node
         current = Activation(name: "", ours: .vector(1), rank: 2, layout: .nchw, pendingCHW: nil)
+        try checkWellFormed()
         try checkSupported()
         current = try inputActivation()
     }
 
     // MARK: - Before the walk
+
+    /// Most outputs an operator has (the rest: 1). More is not ONNX.
+    static let maximumOutputs = ["Dropout": 2, "MaxPool": 2, "BatchNormalization": 5]
+
+    /// What `onnx.checker` and ONNX Runtime require of any graph, so vggc never imports one
+    /// they refuse: every value has exactly one producer (a graph input, an initializer or
+    /// one node output: static single assignment), and no node has more outputs than its
+    /// operator defines.
+    func checkWellFormed() throws {
+        var producer: [String: String] = [:]
+        for input in proto.graph.input { producer[input.name] = "graph input" }
+        for name in initializers where producer[name] == nil { producer[name] = "initializer" }
+        for (i, node) in nodes.enumerated() {
+            let limit = Self.maximumOutputs[node.opType] ?? 1
+            guard node.output.count <= limit else {
+                throw ONNXError.malformedGraph("node #\(i) \(node.opType) \"\(node.name)\" has \(node.output.count) outputs; \(node.opType) has at most \(limit)")
+            }
+            for name in node.output where !name.isEmpty {
+                if let first = producer[name] {
+                    throw ONNXError.malformedGraph("value \"\(name)\" is produced twice (by \(first) and by node #\(i) \(node.opType)); "
+                        + "every value of an ONNX graph has exactly one producer")
+                }
+                producer[name] = "node #\(i) \(node.opType)"
+            }
+        }
+    }
 
     /// Lists every node the walk could not translate, so the user sees all of them at once.
     func checkSupported() throws {
@@ -208,7 +235,7 @@ struct GraphWalk {
             if let v = options.resize { input.resize = v }
             notes.append("took the input preprocessing stored by vggc export")
         }
-        var metadata: [String: String] = [:]
+        var metadata = Metadata()
         for (key, value) in props where !key.hasPrefix("vggc.") && !key.isEmpty && key.utf8.count <= 256 && value.utf8.count <= 65_536 {
             metadata[key] = value
         }

@@ -43,7 +43,9 @@ extension GraphWalk {
                 throw ONNXError.graphShape(reason: "\(label) has no constant shape")
             }
             let n = current.ours.elementCount
+            // ONNX allows at most one -1 (onnx.checker and ONNX Runtime refuse [-1, -1]).
             let ok = shape.count == 2 && [-1, 0, 1].contains(shape[0]) && (shape[1] == -1 || shape[1] == Int64(n))
+                && shape.filter({ $0 == -1 }).count <= 1
             guard ok else {
                 throw ONNXError.graphShape(reason: "\(label) reshapes to \(shape); only a flatten to [batch, \(n)] is supported")
             }

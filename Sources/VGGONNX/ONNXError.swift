@@ -1,3 +1,4 @@
+import VGGSystem
 /// Why an ONNX file cannot be imported or a model exported. Every case names the node,
 /// tensor or value at fault; nothing is ever imported partially.
 public enum ONNXError: Error, Equatable, CustomStringConvertible, Sendable {
@@ -7,7 +8,7 @@ public enum ONNXError: Error, Equatable, CustomStringConvertible, Sendable {
         public var opType: String
         public var name: String
         public var reason: String
-        public var description: String { "node #\(index) \(opType) \"\(name)\": \(reason)" }
+        public var description: String { "node #\(index) \(Display.text(opType)) \"\(Display.text(name))\": \(reason)" }
     }
 
     case unreadable(path: String, reason: String)
@@ -20,13 +21,16 @@ public enum ONNXError: Error, Equatable, CustomStringConvertible, Sendable {
     case badTensor(name: String, reason: String)
     case externalData(tensor: String, reason: String)
     case graphShape(reason: String)
+    /// The graph breaks a rule of ONNX itself (onnx.checker would refuse it too).
+    case malformedGraph(String)
     case badInputShape(dims: [String], reason: String)
     case exportUnsupported(layer: String, reason: String)
 
     public var description: String {
         switch self {
-        case let .unreadable(path, reason): return "cannot read \(path): \(reason)"
-        case let .notONNX(path, reason): return "\(path) is not an ONNX model: \(reason)"
+        case let .malformedGraph(reason): return "the graph is not valid ONNX: \(reason)"
+        case let .unreadable(path, reason): return "cannot read \(Display.text(path)): \(reason)"
+        case let .notONNX(path, reason): return "\(Display.text(path)) is not an ONNX model: \(reason)"
         case let .unsupportedOpset(domain, version, supported):
             return "operator set \(domain.isEmpty ? "ai.onnx" : domain) version \(version) is not supported; expected ai.onnx \(supported.lowerBound)...\(supported.upperBound)"
         case let .unsupportedNodes(problems):

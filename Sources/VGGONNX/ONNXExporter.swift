@@ -110,7 +110,7 @@ public enum ONNXExporter {
         op.version = opset
         proto.opsetImport = [op]
         proto.graph = graph
-        var props = model.metadata.sorted { $0.key < $1.key }.map { entry($0.key, $0.value) }
+        var props = model.metadata.map { entry($0.key, $0.value) }
         props.append(entry("vggc.labels", String(decoding: try JSONEncoder().encode(model.labels), as: UTF8.self)))
         props.append(entry("vggc.input", inputDescription(spec)))
         proto.metadataProps = props

@@ -1,6 +1,7 @@
 import Foundation
 import SwiftProtobuf
 import VGGCore
+import VGGSystem
 
 /// What the user tells the importer that the graph does not say.
 public struct ImportOptions: Sendable {
@@ -31,6 +32,8 @@ public struct ImportResult: Sendable {
     public var inputLayout: String
     /// True when the graph ended in logits and a Softmax was appended.
     public var appendedSoftmax: Bool
+    /// Every file read: the .onnx and its external data files.
+    public var inputFiles: [String] = []
     /// One line per decision worth telling the user (folds, permutations, skipped ops).
     public var notes: [String]
 }
@@ -55,17 +58,23 @@ public enum ONNXImporter {
 
     public static func importModel(path: String, options: ImportOptions = ImportOptions()) throws -> ImportResult {
         // The decoded proto moves into the walk, which drops each weight's bytes once converted.
-        var walk = try GraphWalk(proto: load(path: path), reader: TensorReader(modelPath: path), options: options)
-        return try walk.run()
+        let reader = TensorReader(modelPath: path)
+        var walk = try GraphWalk(proto: load(path: path), reader: reader, options: options)
+        var result = try walk.run()
+        result.inputFiles = [path] + reader.files
+        return result
     }
 
     /// Decodes the file, memory-mapped so a file of hundreds of MB is not read twice.
     static func load(path: String) throws -> Onnx_ModelProto {
-        guard FileManager.default.fileExists(atPath: path) else { throw ONNXError.unreadable(path: path, reason: "no such file") }
         let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
-            throw ONNXError.unreadable(path: path, reason: error.localizedDescription)
-        }
+        do {
+            let file = try InputFile.map(path)
+            data = file.count == 0 ? Data() : Data(bytesNoCopy: file.unsafeBaseAddress!, count: file.count,
+                                                   deallocator: .custom { _, _ in withExtendedLifetime(file) {} })
+        } catch let e as FileError where e.problem == .notFound {
+            throw ONNXError.unreadable(path: path, reason: "no such file")
+        }  // other file problems (a FIFO, a folder) stay `FileError`s
         let proto: Onnx_ModelProto
         do { proto = try Onnx_ModelProto(serializedBytes: data) } catch {
             throw ONNXError.notONNX(path: path, reason: "protobuf decoding failed (\(error))")

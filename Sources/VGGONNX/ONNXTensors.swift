@@ -1,4 +1,5 @@
 import Foundation
+import VGGSystem
 
 /// A constant of the graph (initializer, `Constant` node, or a fold of those), decoded to
 /// Float or integer values. `dims` is ONNX's shape (row-major).
@@ -30,11 +31,14 @@ func halfToFloat(_ h: UInt16) -> Float {
 /// external (`data_location = EXTERNAL`, weights in files beside the model). External files
 /// are memory-mapped once each, so a large model is never read twice into memory.
 final class TensorReader {
-    let directory: URL
+    /// The model's folder, as given and resolved (symlinks, "..").
+    let directory: String
     private var mapped: [String: Data] = [:]
+    /// Every external data file read, as paths (for "the output is not an input" checks).
+    private(set) var files: [String] = []
 
     init(modelPath: String) {
-        directory = URL(fileURLWithPath: modelPath).deletingLastPathComponent()
+        directory = SystemPath.directory(of: modelPath)
     }
 
     func decode(_ t: Onnx_TensorProto, name: String) throws -> ConstantTensor {
@@ -102,15 +106,29 @@ final class TensorReader {
         guard let location = entries["location"], !location.isEmpty else {
             throw ONNXError.externalData(tensor: name, reason: "no location given")
         }
+        let inside = "must be a relative path inside the model's folder"
         guard !location.hasPrefix("/"), !location.split(separator: "/").contains("..") else {
-            throw ONNXError.externalData(tensor: name, reason: "location \(location) must be a relative path inside the model's folder")
+            throw ONNXError.externalData(tensor: name, reason: "location \(Display.text(location)) \(inside)")
         }
         if mapped[location] == nil {
-            let url = directory.appendingPathComponent(location)
+            var path = SystemPath.join(directory, location)
+            // A symlink must not lead out of the folder either: compare the resolved paths (as
+            // bytes), and read the resolved one, so the link cannot change between the two.
+            if let folder = SystemPath.realPath(directory), let real = SystemPath.realPath(path) {
+                guard SystemPath.isInside(real, folder: folder) else {
+                    throw ONNXError.externalData(tensor: name, reason: "location \(Display.text(location)) resolves to "
+                        + "\(Display.text(real)), outside the model's folder \(Display.text(folder)); it \(inside)")
+                }
+                path = real
+            }
             do {
-                mapped[location] = try Data(contentsOf: url, options: .alwaysMapped)
-            } catch {
-                throw ONNXError.externalData(tensor: name, reason: "cannot read \(url.path): \(error.localizedDescription)")
+                let file = try InputFile.map(path)
+                mapped[location] = file.count == 0 ? Data() : Data(
+                    bytesNoCopy: file.unsafeBaseAddress!, count: file.count,
+                    deallocator: .custom { _, _ in withExtendedLifetime(file) {} })
+                files.append(path)
+            } catch let e as FileError {
+                throw ONNXError.externalData(tensor: name, reason: e.description)
             }
         }
         let file = mapped[location]!

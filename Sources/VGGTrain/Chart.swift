@@ -1,4 +1,5 @@
 import VGGImage
+import VGGSystem
 
 /// Renders a `TrainingHistory` as a PNG chart: a loss panel and an accuracy panel (0–1 axis),
 /// each with the training curve and, when the run has one, the validation curve.
@@ -62,8 +63,14 @@ public enum TrainingChart {
     /// `ImageWriteError` when the file cannot be written.
     public static func write(_ history: TrainingHistory, to path: String, width: Int = 800,
                              height: Int = 500) throws {
+        try write(history, to: try OutputFile(path), width: width, height: height)
+    }
+
+    /// `write(_:to:)` to a checked output, replaced atomically.
+    public static func write(_ history: TrainingHistory, to output: OutputFile, width: Int = 800,
+                             height: Int = 500) throws {
         let image = render(history, width: width, height: height)
-        try ImageWriter.writePNG(path: path, width: image.width, height: image.height, channels: 3,
+        try ImageWriter.writePNG(to: output, width: image.width, height: image.height, channels: 3,
                                  samples: image.rgb)
     }
 

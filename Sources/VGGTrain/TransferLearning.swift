@@ -71,10 +71,14 @@ public enum TransferLearning {
 
     /// Names of the layers that learn: the head, plus the last `unfreezeLast` convolutions
     /// of the base and the batch norms that follow them.
-    public static func trainableLayers(of model: Model, baseLength: Int, unfreezeLast: Int) -> Set<String> {
+    public static func trainableLayers(of model: Model, baseLength: Int, unfreezeLast: Int) throws -> Set<String> {
         var names = Set(model.layers[baseLength...].map(\.name))
         guard unfreezeLast > 0 else { return names }
         let convs = model.layers[..<baseLength].indices.filter { if case .conv2D = model.layers[$0].layer { return true } else { return false } }
+        guard unfreezeLast <= convs.count else {
+            throw TrainingError.invalidOption(name: "--unfreeze-last", value: "\(unfreezeLast)",
+                                              expected: "1...\(convs.count) (the base has \(convs.count) convolutions)")
+        }
         guard let first = convs.suffix(unfreezeLast).first else { return names }
         for i in first..<baseLength { names.insert(model.layers[i].name) }
         return names

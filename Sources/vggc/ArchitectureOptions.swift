@@ -39,12 +39,14 @@ struct ArchitectureOptions: ParsableArguments {
         guard dropout >= 0, dropout < 1 else { throw ValidationError("--dropout must be in [0, 1), got \(dropout)") }
         // A bare number is the tutorial's head: `--head 256` = `small:256`.
         let spelled = Int(head).map { "small:\($0)" } ?? head.lowercased()
-        let parts = spelled.split(separator: ":")
-        switch (parts.first.map(String.init), parts.count > 1 ? Int(parts[1]) : nil) {
-        case ("gap", _): return .globalPool
-        case ("small", let n?) where n > 0: return .small(hidden: n, dropout: dropout)
-        case ("classic", let n?) where n > 0: return .classic(hidden: n, dropout: dropout)
-        default: throw ValidationError("--head must be small:UNITS, classic:UNITS or gap, got \(head)")
+        let parts = spelled.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        // Exactly these spellings: "gap:3" is not gap, "small:256:1" is not small:256.
+        let units = parts.count == 2 ? Int(parts[1]).flatMap { (1...65_536).contains($0) ? $0 : nil } : nil
+        switch (parts[0], parts.count, units) {
+        case ("gap", 1, _): return .globalPool
+        case ("small", 2, let n?): return .small(hidden: n, dropout: dropout)
+        case ("classic", 2, let n?): return .classic(hidden: n, dropout: dropout)
+        default: throw ValidationError("--head must be small:UNITS, classic:UNITS (UNITS 1...65536) or gap, got \(head)")
         }
     }
 
@@ -60,7 +62,7 @@ struct ArchitectureOptions: ParsableArguments {
         guard let depth = VGGDepth(rawValue: arch.lowercased()) else {
             throw ValidationError("--arch must be vgg11, vgg13, vgg16 or vgg19, got \(arch)")
         }
-        let dims = input.lowercased().split(separator: "x").map { Int($0) }
+        let dims = input.lowercased().split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
         guard dims.count == 3, let h = dims[0], let w = dims[1], let c = dims[2], h > 0, w > 0, c == 1 || c == 3 else {
             throw ValidationError("--input must be HEIGHTxWIDTHxCHANNELS with 1 or 3 channels, e.g. 224x224x1; got \(input)")
         }

@@ -9,6 +9,7 @@ import VGGCore
 import VGGEngine
 import VGGFormat
 import VGGONNX
+import VGGSystem
 
 /// `vggc bench`: batch-1 latency of the predictor, the engine and (when available) ONNX
 /// Runtime on the same models, measured side by side in one run.
@@ -62,23 +63,24 @@ struct Bench: ParsableCommand {
     var json = false
 
     func threadCounts() throws -> [Int] {
-        let t = threads.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !t.isEmpty, t.allSatisfy({ (1...256).contains($0) }) else { throw ValidationError("--threads must be numbers in 1...256, got \(threads)") }
-        return t
+        try strictList(threads, option: "--threads", expected: "comma-separated thread counts in 1...256") { item in
+            Int(item).flatMap { (1...256).contains($0) ? $0 : nil }
+        }
     }
 
     func suiteModels() throws -> [String] {
-        let names = suite.lowercased() == "none" ? [] : suite.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-        for n in names where !["small", "vgg16"].contains(n) { throw ValidationError("--suite takes small and/or vgg16 (or none), got \(n)") }
-        return names
+        if suite.lowercased() == "none" { return [] }
+        return try strictList(suite.lowercased(), option: "--suite", expected: "small and/or vgg16, comma-separated (or none)") { item in
+            ["small", "vgg16"].contains(item) ? item : nil
+        }
     }
 
     /// A comma-separated list of distinct values of `T` (`option` names it in the error).
     static func list<T: RawRepresentable & CaseIterable & Hashable>(_ text: String, option: String) throws -> [T]
         where T.RawValue == String {
-        let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        let parsed = names.compactMap(T.init(rawValue:))
-        guard !names.isEmpty, parsed.count == names.count, Set(parsed).count == parsed.count else {
+        let expected = "distinct values from \(T.allCases.map(\.rawValue).joined(separator: ", ")), comma-separated"
+        let parsed: [T] = try strictList(text, option: option, expected: expected) { T(rawValue: $0) }
+        guard Set(parsed).count == parsed.count else {
             throw ValidationError("\(option) takes distinct values from \(T.allCases.map(\.rawValue).joined(separator: ", ")), "
                                   + "comma-separated; got \(text)")
         }
@@ -119,13 +121,16 @@ struct Bench: ParsableCommand {
         return model
     }
 
+    /// Longest one ONNX Runtime or profiling run may take before it is stopped.
+    static let childTimeout = 1800.0
+
     func run() throws {
         let counts = try threadCounts()
         try vggc.run {
             try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)
             var entries: [(name: String, path: String)] = try suiteModels().map { name in
                 let path = "\(workDir)/\(name).bin"
-                _ = try ModelFile.write(try Self.suiteModel(name), to: path)
+                _ = try ModelFile.write(try Self.suiteModel(name), to: try OutputFile(path, inputs: models))
                 return (name, path)
             }
             entries += models.map { (($0 as NSString).lastPathComponent.replacingOccurrences(of: ".bin", with: ""), $0) }
@@ -145,7 +150,7 @@ struct Bench: ParsableCommand {
                 let macs = try ModelSummary(loaded.model).totalMultiplyAccumulates
                 let name = entry.name.filter { $0.isLetter || $0.isNumber || $0 == "_" }
                 let onnx = "\(workDir)/\(name).onnx"
-                try ONNXExporter.export(loaded.model).write(to: URL(fileURLWithPath: onnx))
+                try OutputFile(onnx, inputs: models).write([UInt8](try ONNXExporter.export(loaded.model)))
                 // ONNX Runtime does not depend on the build: timed once per thread count.
                 var ortTimes: [String: (Double?, Double?, String?)] = [:]  // by "threads precision"
                 // int8: calibrated on seeded random inputs (the suite's weights are random too);
@@ -155,21 +160,22 @@ struct Bench: ParsableCommand {
                 var int8Maxima: [String: Float] = [:]
                 if try variants().contains(where: { $0.precision == .int8 }) {
                     int8Maxima = try Engine.int8InputMaxima(model: loaded.model, inputs: calibration)
-                    try writeFloats(calibration.flatMap { $0 }, to: URL(fileURLWithPath: calibrationFile))
+                    try OutputFile(calibrationFile, inputs: models).write(floatBytes(calibration.flatMap { $0 }))
                 }
                 for (policy, precision) in try variants() {
                     let build = BenchRow.buildName(policy: policy.rawValue, precision: precision.rawValue)
                     let label = (name.isEmpty ? "bench" : name) + "_" + (precision == .fp32 ? policy.rawValue : "\(precision.rawValue)_\(policy.rawValue)")
                     var options = CodegenOptions(name: label, modelHash: loaded.info.hash, winograd: policy, precision: precision)
                     options.int8InputMaxima = int8Maxima
-                    if !json { FileHandle.standardError.write(Data("compiling \(entry.name) (\(build)) …\n".utf8)) }
+                    if !json { FileHandle.standardError.write(Data("compiling \(Display.text(entry.name)) (\(build)) …\n".utf8)) }
                     let sources = try PredictorBuilder.writeSources(model: loaded.model, options: options, modelFile: entry.path,
                                                                     to: "\(workDir)/\(label)-src")
-                    let built = try PredictorBuilder.build(sources, options: options, output: "\(workDir)/\(label)-predictor")
+                    let built = try PredictorBuilder.build(sources, options: options,
+                                                           output: try OutputFile("\(workDir)/\(label)-predictor", inputs: [entry.path]))
                     let startup = try measureStartup(built.output, model: loaded.model)
                     for t in counts {
-                        if !json { FileHandle.standardError.write(Data("timing \(entry.name) (\(build)), \(t) thread\(t == 1 ? "" : "s") …\n".utf8)) }
-                        let checker = try Checker(model: loaded.model, predictor: PredictorProcess(path: built.output), threads: t,
+                        if !json { FileHandle.standardError.write(Data("timing \(Display.text(entry.name)) (\(build)), \(t) thread\(t == 1 ? "" : "s") …\n".utf8)) }
+                        let checker = try Checker(model: loaded.model, predictor: PredictorProcess(path: built.output, timeLimit: .scaled(multiplyAccumulates: macs)), threads: t,
                                                   precision: precision)
                         let latency = try checker.benchmark(runs: runs, seed: 1)
                         var row = BenchRow(model: entry.name, winograd: policy.rawValue, precision: precision.rawValue, macs: macs,
@@ -200,29 +206,19 @@ struct Bench: ParsableCommand {
     }
 
     /// Wall time from process start to exit after printing the result for one raw input,
-    /// best of 5. Spawned with posix_spawn (Foundation's Process adds tens of ms here).
+    /// best of 5, run under `Subprocess` (bounded in time like every child of vggc).
     func measureStartup(_ predictor: String, model: Model) throws -> Double {
         let n = model.input.height * model.input.width * model.input.channels
-        let file = URL(fileURLWithPath: "\(workDir)/startup-input.f32")
-        try writeFloats([Float](repeating: 0.5, count: n), to: file)
+        let file = "\(workDir)/startup-input.f32"
+        try OutputFile(file, inputs: models).write(floatBytes([Float](repeating: 0.5, count: n)))
         var best = Double.infinity
         for _ in 0..<5 {
-            let args = [predictor, "--raw", file.path]
-            var argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
-            defer { for a in argv { free(a) } }
-            var actions = posix_spawn_file_actions_t()
-            posix_spawn_file_actions_init(&actions)
-            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-            defer { posix_spawn_file_actions_destroy(&actions) }
-            var pid: pid_t = 0
             let start = DispatchTime.now().uptimeNanoseconds
-            guard posix_spawn(&pid, predictor, &actions, nil, &argv, environ) == 0 else { return .nan }
-            var status: Int32 = 0
-            waitpid(pid, &status, 0)
+            let r = try Subprocess(predictor, ["--raw", file], timeout: Self.childTimeout).run()
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
             // Exited normally with 0, or the time means nothing.
-            guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
-                throw CheckError.predictorFailed(path: predictor, arguments: ["--raw", file.path], status: status, stderr: "start-up run failed")
+            guard r.status == 0 else {
+                throw CheckError.predictorFailed(path: predictor, arguments: ["--raw", file], status: r.status, stderr: r.stderrText)
             }
             best = min(best, elapsed)
         }
@@ -233,34 +229,21 @@ struct Bench: ParsableCommand {
     /// the head is memory-bound and must not dominate).
     func headShare(_ predictor: String, model: Model, threads: Int) throws -> Double? {
         let file = "\(workDir)/startup-input.f32"
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: predictor)
-        p.arguments = ["--raw", file, "--threads", "\(threads)", "--profile", "\(max(5, runs))"]
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        let text = try Subprocess(predictor, ["--raw", file, "--threads", "\(threads)", "--profile", "\(max(5, runs))"],
+                                  timeout: Self.childTimeout).run().stderrText
         guard let line = text.split(separator: "\n").first(where: { $0.contains("dense head") }),
               let eq = line.range(of: "= ") else { return nil }
         return Double(line[eq.upperBound...].split(separator: " ").first ?? "")
     }
 
     func runORT(_ python: String, onnx: String, threads: Int, int8Calibration: String? = nil) throws -> (Double?, Double?, String?) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Scripts/ort-bench.py").path
-        p.arguments = [FileManager.default.fileExists(atPath: script) ? script : "Scripts/ort-bench.py", onnx, "\(threads)", "\(runs)"]
+        let arguments = [FileManager.default.fileExists(atPath: script) ? script : "Scripts/ort-bench.py", onnx, "\(threads)", "\(runs)"]
             + (int8Calibration.map { ["--int8", $0] } ?? [])
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0, let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            printWarning("ONNX Runtime run failed for \(onnx) (status \(p.terminationStatus))")
+        let result = try Subprocess(python, arguments, timeout: Self.childTimeout).run()
+        guard result.status == 0, let obj = try? JSONSerialization.jsonObject(with: Data(result.stdout)) as? [String: Any] else {
+            printWarning("ONNX Runtime run failed for \(onnx) (status \(result.status)): \(result.stderrText.suffix(300))")
             return (nil, nil, nil)
         }
         return (obj["median_ms"] as? Double, obj["min_ms"] as? Double, obj["version"] as? String)

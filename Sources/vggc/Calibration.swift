@@ -2,6 +2,7 @@ import Foundation
 import VGGCore
 import VGGEngine
 import VGGImage
+import VGGSystem
 
 /// `vggc compile --precision int8 --calibrate DIR`: the input scales of an int8 build come from
 /// the largest value each quantized layer's input takes on the user's own images (the model
@@ -10,16 +11,13 @@ import VGGImage
 enum Calibration {
     struct NoImages: Error, CustomStringConvertible {
         let path: String
-        var description: String { "no PNG or JPEG images under \(path) to calibrate int8 on" }
+        var description: String { "no PNG or JPEG images under \(Display.text(path)) to calibrate int8 on" }
     }
 
     static func inputMaxima(model: Model, folder: String, limit: Int, threads: Int,
                             progress: (String) -> Void) throws -> (maxima: [String: Float], images: Int) {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ImageFolderMissing(path: folder)
-        }
-        let files = imageFiles(under: folder)
+        guard FileStatus.of(folder)?.kind == .directory else { throw ImageFolderMissing(path: folder) }
+        let files = try imageFiles(under: folder)
         guard !files.isEmpty else { throw NoImages(path: folder) }
         let chosen = files.count <= limit ? files : (0..<limit).map { files[$0 * files.count / limit] }
         var inputs: [[Float]] = []

@@ -5,6 +5,7 @@ import VGGCore
 import VGGEngine
 import VGGFormat
 import VGGTrain
+import VGGSystem
 
 /// `vggc check`: proves a predictor computes what the model defines, or shows where not.
 struct Check: ParsableCommand {
@@ -33,8 +34,12 @@ struct Check: ParsableCommand {
         ROC AUC next to the engine's (the model's fp32 definition), the change, and the top-1
         agreement. Informational: the pass criterion stays the stage-by-stage bound.
 
+        Each predictor run has a time limit (--timeout, default scaled from the model's
+        multiply-accumulates) and capped output; a predictor that hangs or floods is stopped
+        with every process it started.
+
         Exit codes: 0 agree, 2 disagree, 64 usage, 65 bad data (or a predictor built from a
-        different model), 66 missing file.
+        different model, or one that fails, hangs or floods), 66 missing file.
         """
     )
 
@@ -71,17 +76,21 @@ struct Check: ParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
+    @Option(help: "Seconds one predictor run may take before it (and every process it started) is stopped; default 60 s plus, per input, 60 s and 100 ns per multiply-accumulate of the model.")
+    var timeout: Double?
+
     func validate() throws {
         guard (1...10_000).contains(benchRuns) else { throw ValidationError("--bench-runs must be 1...10000, got \(benchRuns)") }
         guard (0...100_000).contains(random) else { throw ValidationError("--random must be 0...100000, got \(random)") }
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be 1...256, got \(threads)") }
+        try validateTimeout(timeout)
     }
 
     func run() throws {
         var disagree = false
         try vggc.run {
             let loaded = try ModelFile.read(path: model)
-            let process = try PredictorProcess(path: predictor)
+            let process = try PredictorProcess(path: predictor, timeLimit: try timeLimit(timeout, model: loaded.model))
             let (builtFrom, precision) = try process.version()
             if builtFrom != loaded.info.hash {
                 if !allowHashMismatch { throw CheckError.hashMismatch(predictor: builtFrom, model: loaded.info.hash) }
@@ -99,16 +108,13 @@ struct Check: ParsableCommand {
             }
             var files: [String] = []
             if let images {
-                var isDirectory: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: images, isDirectory: &isDirectory), isDirectory.boolValue else {
-                    throw ImageFolderMissing(path: images)
-                }
-                files = imageFiles(under: images)
+                guard FileStatus.of(images)?.kind == .directory else { throw ImageFolderMissing(path: images) }
+                files = try imageFiles(under: images)
             }
             // Progress on a terminal only; scripts and logs get the report alone.
             let live = !json && isatty(2) == 1
             let report = try checker.run(random: random, seed: seed, images: files) { name in
-                if live { FileHandle.standardError.write(Data("\rchecking \(name)\u{1B}[K".utf8)) }
+                if live { FileHandle.standardError.write(Data("\rchecking \(Display.text(name))\u{1B}[K".utf8)) }
             }
             if live { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             disagree = !report.passed
@@ -156,7 +162,7 @@ struct Check: ParsableCommand {
             ["end to end", String(format: "max |Δ| %.3g, max relative Δ (logits) %.3g, max %d ULP (logits)", maxAbs, maxRel, maxULP)],
             ["top-1 agreement", "\(agree)/\(n)"],
         ]
-        if let w = r.worst { rows.append(["worst input", w.input]) }
+        if let w = r.worst { rows.append(["worst input", Display.text(w.input)]) }
         for e in r.imageErrors { rows.append(["unreadable", e]) }
         var out = Format.table(rows) + "\n"
         if r.passed {
@@ -165,16 +171,29 @@ struct Check: ParsableCommand {
             let failed = r.results.filter { !$0.passed }.count
             out += "FAIL: the predictor disagrees with the engine on \(failed) of \(n) inputs"
             if let d = r.firstDivergence {
-                out += "\nfirst diverging step: \(d.step) (input \(d.input))\n  at \(d.position): predictor \(d.predictor), engine \(d.engine), bound \(d.bound)"
+                out += "\nfirst diverging step: \(d.step) (input \(Display.text(d.input)))\n  at \(d.position): predictor \(d.predictor), engine \(d.engine), bound \(d.bound)"
             }
         }
         return out
     }
 }
 
+/// `--timeout`: a positive number of seconds, at most a day.
+func validateTimeout(_ timeout: Double?) throws {
+    if let timeout, !(timeout > 0 && timeout <= 86_400) {
+        throw ValidationError("--timeout must be a number of seconds in (0, 86400], got \(timeout)")
+    }
+}
+
+/// `--timeout`, or the limit scaled from the model's cost.
+func timeLimit(_ timeout: Double?, model: Model) throws -> TimeLimit {
+    if let timeout { return .fixed(timeout) }
+    return .scaled(multiplyAccumulates: try ModelSummary(model).totalMultiplyAccumulates)
+}
+
 struct ImageFolderMissing: Error, CustomStringConvertible {
     let path: String
-    var description: String { "no such folder: \(path)" }
+    var description: String { "no such folder: \(Display.text(path))" }
 }
 
 struct CheckJSON: Encodable {

@@ -4,6 +4,7 @@ import VGGCodegen
 import VGGCore
 import VGGEngine
 import VGGFormat
+import VGGSystem
 
 /// `vggc compile`: a model → specialized Swift source → one static predictor binary.
 struct Compile: ParsableCommand {
@@ -58,7 +59,7 @@ struct Compile: ParsableCommand {
     var json = false
 
     func validate() throws {
-        _ = try PredictorBuilder.cpuFlags(targetCPU)
+        do { try PredictorBuilder.checkTargetCPU(targetCPU) } catch let e as CodegenError { throw ValidationError("--target-cpu: \(e)") }
         if precision == .int8 && calibrate == nil {
             throw ValidationError("--precision int8 needs --calibrate DIR: images like the ones the predictor will see")
         }
@@ -71,8 +72,10 @@ struct Compile: ParsableCommand {
     func run() throws {
         try vggc.run {
             let start = Date()
-            let loaded = try ModelFile.read(path: model)
             let predictorName = name ?? Self.defaultName(for: model)
+            // Every output is checked before the (long) build: folder, kind, not an input.
+            let binary = sourceOnly ? nil : try OutputFile(output ?? "\(predictorName)-predictor", inputs: [model])
+            let loaded = try ModelFile.read(path: model)
             var options = CodegenOptions(name: predictorName, modelHash: loaded.info.hash, targetCPU: targetCPU,
                                          unrollTaps: unrollTaps, winograd: winograd, precision: precision)
             if let folder = calibrate {
@@ -85,16 +88,16 @@ struct Compile: ParsableCommand {
             let directory = sourceDir ?? "Generated/\(predictorName)"
             if !json { print("generating \(directory) …") }
             let sources = try PredictorBuilder.writeSources(model: loaded.model, options: options,
-                                                            modelFile: (model as NSString).lastPathComponent, to: directory)
+                                                            modelFile: (model as NSString).lastPathComponent, to: directory,
+                                                            inputs: [model])
             var report = CompileReport(model: model, sha256: loaded.info.hash, sourceDirectory: directory,
                                        steps: sources.network.stepNames, arenaBytes: sources.network.arenaBytes,
                                        scratchBytesPerThread: sources.network.scratchBytesPerThread,
                                        scratchThreads: sources.network.scratchThreads,
                                        weightBytes: sources.network.weights.count, targetCPU: targetCPU)
-            if !sourceOnly {
+            if let binary {
                 if !json { print("building with swiftc (\(targetCPU)) …") }
-                let out = output ?? "\(predictorName)-predictor"
-                let build = try PredictorBuilder.build(sources, options: options, output: out)
+                let build = try PredictorBuilder.build(sources, options: options, output: binary)
                 report.output = build.output
                 report.binaryBytes = build.binaryBytes
                 report.codeBytes = build.binaryBytes - build.weightBytes

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VGGCore
 import VGGFormat
+import VGGSystem
 
 /// `vggc create`: a standard VGG with seeded random weights, written as model.bin.
 struct Create: ParsableCommand {
@@ -30,12 +31,13 @@ struct Create: ParsableCommand {
     func run() throws {
         let config = try builderConfiguration()
         try vggc.run {
+            let out = try OutputFile(output)
             var model = try Model.vgg(config, seed: seed)
             model.metadata["created-by"] = canonicalCommand
             model.metadata["weights"] = "random (He-normal, seed \(seed)); not trained"
-            let info = try ModelFile.write(model, to: output)
+            let info = try ModelFile.write(model, to: out)
             let summary = try ModelSummary(model)
-            print("wrote \(output): \(Format.grouped(info.fileSize)) bytes, \(Format.grouped(summary.totalParameters)) parameters, "
+            print("wrote \(Display.text(output)): \(Format.grouped(info.fileSize)) bytes, \(Format.grouped(summary.totalParameters)) parameters, "
                 + "\(Format.count(summary.totalMultiplyAccumulates)) MACs/image, sha256:\(info.hash)")
         }
     }
@@ -60,6 +62,9 @@ func parseLabels(_ text: String) throws -> [String] {
     let names = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
     guard names.count >= 2, !names.contains("") else {
         throw ValidationError("--labels needs at least two non-empty comma-separated labels, got \(text)")
+    }
+    if let bad = names.first(where: Display.containsControlCharacter) {
+        throw ValidationError("--labels: \"\(Display.text(bad))\" holds a control character (C0, DEL or C1); labels are printed, so they may not")
     }
     return names
 }

@@ -6,6 +6,7 @@ import VGGFormat
 import VGGImage
 import VGGCheck
 import VGGTrain
+import VGGSystem
 
 /// `vggc eval`: a model's (or a compiled predictor's) metrics on a labelled folder.
 struct Eval: ParsableCommand {
@@ -42,12 +43,16 @@ struct Eval: ParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
+    @Option(help: "Seconds one predictor run may take before it (and every process it started) is stopped; default 60 s plus, per input, 60 s and 100 ns per multiply-accumulate of the model.")
+    var timeout: Double?
+
     @Option(help: "Worker threads (default: all cores).")
     var threads: Int?
 
     func validate() throws {
         guard threshold > 0, threshold < 1 else { throw ValidationError("--threshold must be in (0, 1), got \(threshold)") }
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be 1...256, got \(threads)") }
+        try validateTimeout(timeout)
     }
 
     func run() throws {
@@ -60,7 +65,7 @@ struct Eval: ParsableCommand {
             let start = Date()
             let probabilities: [[Float]]
             if let predictor {
-                let process = try PredictorProcess(path: predictor)
+                let process = try PredictorProcess(path: predictor, timeLimit: try timeLimit(timeout, model: loaded))
                 let hash = file.info.hash
                 let built = try process.modelHash()
                 guard built == hash else { throw CheckError.hashMismatch(predictor: built, model: hash) }
@@ -74,7 +79,7 @@ struct Eval: ParsableCommand {
             if json {
                 try printJSON(EvalSummary(model: model, folder: root, runner: predictor ?? "engine", seconds: seconds, evaluation: evaluation))
             } else {
-                print(report(evaluation, title: "\(root): \(labels.count) images, \(predictor.map { "predictor \($0)" } ?? "engine"), "
+                print(report(evaluation, title: "\(Display.text(root)): \(labels.count) images, \(predictor.map { "predictor \(Display.text($0))" } ?? "engine"), "
                     + "threshold \(threshold), \(String(format: "%.1f", seconds)) s"))
             }
         }

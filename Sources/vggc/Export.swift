@@ -5,6 +5,7 @@ import VGGEngine
 import VGGFormat
 import VGGONNX
 import VGGCheck
+import VGGSystem
 
 /// `vggc export`: model.bin → a standard ONNX graph.
 struct Export: ParsableCommand {
@@ -38,10 +39,12 @@ struct Export: ParsableCommand {
 
     func run() throws {
         try vggc.run {
+            let files = try ([output] + (reference > 0 ? Self.referenceSuffixes.map { output + $0 } : []))
+                .map { try OutputFile($0, inputs: [model]) }
             let m = try ModelFile.read(path: model).model
             let data = try ONNXExporter.export(m)
-            try data.write(to: URL(fileURLWithPath: output), options: .atomic)
-            print("wrote \(output) (\(Format.bytes(data.count)), ONNX opset \(ONNXExporter.opset), NHWC input \(m.input.height)×\(m.input.width)×\(m.input.channels))")
+            try files[0].write([UInt8](data))
+            print("wrote \(Display.text(output)) (\(Format.bytes(data.count)), ONNX opset \(ONNXExporter.opset), NHWC input \(m.input.height)×\(m.input.width)×\(m.input.channels))")
             guard reference > 0 else { return }
             let engine = try Engine(model: m)
             var rng = SeededGenerator(seed: 1)
@@ -49,15 +52,16 @@ struct Export: ParsableCommand {
             var inputs: [Float] = []
             for _ in 0..<reference { inputs += (0..<n).map { i in rng.uniform(m.input.valueRange(channel: i % m.input.channels)) } }
             let outputs = try engine.run(inputs, batch: reference)
-            try writeFloats(inputs, to: URL(fileURLWithPath: output + ".reference.inputs.f32"))
-            try writeFloats(outputs, to: URL(fileURLWithPath: output + ".reference.outputs.f32"))
+            try files[1].write(floatBytes(inputs))
+            try files[2].write(floatBytes(outputs))
             let json: [String: Any] = ["input_name": "input", "input_shape": [1, m.input.height, m.input.width, m.input.channels],
                                        "layout": "nhwc", "opset": Int(ONNXExporter.opset), "cases": reference,
                                        "outputs_per_case": engine.outputCount, "output_is": "probabilities",
                                        "description": "vggc export --reference of \((model as NSString).lastPathComponent)"]
-            try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
-                .write(to: URL(fileURLWithPath: output + ".reference.json"))
-            print("wrote \(reference) reference inputs and engine outputs to \(output).reference.*")
+            try files[3].write([UInt8](try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])))
+            print("wrote \(reference) reference inputs and engine outputs to \(Display.text(output)).reference.*")
         }
     }
+
+    static let referenceSuffixes = [".reference.inputs.f32", ".reference.outputs.f32", ".reference.json"]
 }

@@ -7,12 +7,19 @@ import VGGImage
 import VGGCheck
 import VGGTrain
 import VGGONNX
+import VGGSystem
 
 /// The exit codes of every subcommand (sysexits.h values, documented in `vggc --help`).
 enum Exit {
     static let usage: Int32 = 64
     static let dataError: Int32 = 65
     static let noInput: Int32 = 66
+    /// An internal failure (out of memory for a tensor the model needs).
+    static let software: Int32 = 70
+    /// An output file cannot be created or replaced.
+    static let cantCreate: Int32 = 73
+    /// Standard output could not be written.
+    static let ioError: Int32 = 74
     /// Ctrl-C (128 + SIGINT), the shell's convention.
     static let interrupted: Int32 = 130
 }
@@ -21,10 +28,23 @@ enum Exit {
 /// Library code only throws; this is the one place that decides how the process ends.
 func exitStatus(for error: Error) -> Int32 {
     switch error {
-    case let e as ModelFileError: return e.problem == .fileNotFound ? Exit.noInput : Exit.dataError
-    case let e as ImageError:
-        if case .fileNotFound = e { return Exit.noInput }
+    case let e as FileError:
+        switch e.problem {
+        case .outputIsInput: return Exit.usage
+        case _ where e.problem.isWriteProblem: return Exit.cantCreate
+        case .tooLarge: return Exit.dataError
+        default: return Exit.noInput
+        }
+    case let e as Interruption.Interrupted: return e.exitStatus
+    case let e as EngineError:
+        if case .outOfMemory = e { return Exit.software }
         return Exit.dataError
+    case is ModelFileError: return Exit.dataError
+    case let e as ImageError:
+        switch e {
+        case .fileNotFound, .notRegularFile: return Exit.noInput
+        default: return Exit.dataError
+        }
     case let e as DatasetError:
         if case .missingFolder = e { return Exit.noInput }
         return Exit.dataError
@@ -34,6 +54,9 @@ func exitStatus(for error: Error) -> Int32 {
     case is ImageFolderMissing: return Exit.noInput
     case let ONNXError.unreadable(_, reason) where reason == "no such file": return Exit.noInput
     case let e as TrainingError where e == .interruptedBeforeFirstEpoch: return Exit.interrupted
+    case let e as TrainingError:
+        if case .invalidOption = e { return Exit.usage }  // found once the data or base is known
+        return Exit.dataError
     default: return Exit.dataError
     }
 }
@@ -44,11 +67,18 @@ func reportAndExit(_ error: Error) -> ExitCode {
 }
 
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data("vggc: error: \(message)\n".utf8))
+    FileHandle.standardError.write(Data("vggc: error: \(Display.controls(message))\n".utf8))
 }
 
 func printWarning(_ message: String) {
-    FileHandle.standardError.write(Data("vggc: warning: \(message)\n".utf8))
+    FileHandle.standardError.write(Data("vggc: warning: \(Display.controls(message))\n".utf8))
+}
+
+/// Standard output of every subcommand. Shadows `Swift.print` in this module so that no line
+/// can carry a raw control character (a file name with a newline forging a result line, an
+/// escape sequence in a label moving the cursor): see `Display.controls`.
+func print(_ text: String) {
+    Swift.print(Display.controls(text))
 }
 
 /// Runs `body`, mapping any thrown library error to its message and exit code.
@@ -64,11 +94,14 @@ func run(_ body: () throws -> Void) throws {
     }
 }
 
-/// Pretty, key-sorted JSON on standard output: stable for scripts and diffs.
+/// Pretty, key-sorted JSON on standard output: stable for scripts and diffs. Valid JSON
+/// whatever the strings hold: C1 controls, line separators, bidirectional overrides and
+/// the raw-byte stand-ins of non-UTF-8 paths become `\uXXXX` escapes (a terminal showing
+/// the JSON is as safe as one showing text), not `Display.controls`' escapes.
 func printJSON<T: Encodable>(_ value: T) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     // A violated zero bound is an infinite ratio; JSON has no infinity, so say it in words.
     encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    Swift.print(Display.json(String(decoding: try encoder.encode(value), as: UTF8.self)))
 }

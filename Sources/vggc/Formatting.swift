@@ -1,5 +1,7 @@
+import ArgumentParser
 import Foundation
 import VGGImage
+import VGGSystem
 
 /// Human-readable numbers for tables: 1234567 → "1.23M", bytes → "4.7 MB".
 enum Format {
@@ -47,9 +49,23 @@ enum Format {
 
 /// Every image file under `folder`, recursively, in sorted order (the extensions `ImageFolder`
 /// accepts). Shared by `predict` and `check` so both see the same files.
-func imageFiles(under folder: String) -> [String] {
-    (FileManager.default.enumerator(atPath: folder)?.allObjects as? [String] ?? [])
-        .filter { ImageFolder.imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
-        .sorted()
-        .map { (folder as NSString).appendingPathComponent($0) }
+func imageFiles(under folder: String) throws -> [String] {
+    try Directory.files(under: folder, include: ImageFolder.hasImageExtension)
+}
+
+/// The items of a `separator`-separated option value, each parsed by `parse`; a usage error
+/// (exit 64) naming the option if any item — an empty one included ("1,,2") — does not parse.
+/// Spaces around items are allowed.
+func strictList<T>(_ text: String, separator: Character = ",", option: String, expected: String,
+                   _ parse: (String) -> T?) throws -> [T] {
+    let items = text.split(separator: separator, omittingEmptySubsequences: false)
+        .map { $0.trimmingCharacters(in: .whitespaces) }
+    var values: [T] = []
+    for item in items {
+        guard let value = parse(item) else {
+            throw ValidationError("\(option) must be \(expected); \(item.isEmpty ? "an empty item" : "\"\(item)\"") in \"\(text)\" is not")
+        }
+        values.append(value)
+    }
+    return values
 }

@@ -3,6 +3,7 @@ import Foundation
 import VGGCore
 import VGGFormat
 import VGGONNX
+import VGGSystem
 
 /// `vggc import`: an ONNX VGG (PyTorch, Keras via tf2onnx, or `vggc export`) → model.bin.
 struct Import: ParsableCommand {
@@ -61,7 +62,7 @@ struct Import: ParsableCommand {
     func importOptions() throws -> ImportOptions {
         var o = ImportOptions()
         if let input {
-            let dims = input.lowercased().split(separator: "x").map { Int($0) }
+            let dims = input.lowercased().split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
             guard dims.count == 3, let h = dims[0], let w = dims[1], let c = dims[2], (1...16_384).contains(h), (1...16_384).contains(w), (1...4096).contains(c) else {
                 throw ValidationError("--input must be HEIGHTxWIDTHxCHANNELS, e.g. 224x224x3; got \(input)")
             }
@@ -70,11 +71,7 @@ struct Import: ParsableCommand {
         if let labels { o.labels = try parseLabels(labels) }
         func floats(_ text: String?, _ option: String) throws -> [Float]? {
             guard let text else { return nil }
-            let values = text.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
-            guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0!.isFinite }) else {
-                throw ValidationError("\(option) must be comma-separated numbers, got \(text)")
-            }
-            return values.map { $0! }
+            return try strictList(text, option: option, expected: "comma-separated finite numbers") { Float($0).flatMap { $0.isFinite ? $0 : nil } }
         }
         o.mean = try floats(mean, "--mean")
         o.std = try floats(std, "--std")
@@ -99,9 +96,10 @@ struct Import: ParsableCommand {
         let options = try importOptions()
         try vggc.run {
             let start = Date()
+            _ = try OutputFile(output, inputs: [onnx])  // a bad output fails before the import
             var result = try ONNXImporter.importModel(path: onnx, options: options)
             result.model.metadata["imported-by"] = "vggc import \((onnx as NSString).lastPathComponent)"
-            let info = try ModelFile.write(result.model, to: output)
+            let info = try ModelFile.write(result.model, to: try OutputFile(output, inputs: result.inputFiles))
             let summary = try ModelSummary(result.model)
             let seconds = Date().timeIntervalSince(start)
             if json {
@@ -112,11 +110,11 @@ struct Import: ParsableCommand {
                 return
             }
             let m = result.model
-            print("imported \(onnx): ONNX opset \(result.opset)\(result.producer.isEmpty ? "" : " from \(result.producer)"), \(result.inputLayout) input")
+            print("imported \(Display.text(onnx)): ONNX opset \(result.opset)\(result.producer.isEmpty ? "" : " from \(result.producer)"), \(result.inputLayout) input")
             print("model   \(m.layers.count) layers, \(Format.grouped(summary.totalParameters)) parameters, \(Format.count(summary.totalMultiplyAccumulates)) MACs/image")
             print("input   \(m.input.height)×\(m.input.width)×\(m.input.channels), labels \(m.labels.prefix(8).joined(separator: ", "))\(m.labels.count > 8 ? ", … (\(m.labels.count))" : "")")
             for note in result.notes { print("note    \(note)") }
-            print("wrote \(output) (\(Format.bytes(info.fileSize)), sha256:\(info.hash)) in \(String(format: "%.1f", seconds)) s")
+            print("wrote \(Display.text(output)) (\(Format.bytes(info.fileSize)), sha256:\(info.hash)) in \(String(format: "%.1f", seconds)) s")
         }
     }
 }

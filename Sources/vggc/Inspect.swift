@@ -1,6 +1,7 @@
 import ArgumentParser
 import VGGCore
 import VGGFormat
+import VGGSystem
 
 /// `vggc inspect`: everything a user should know about a model file before trusting it.
 struct Inspect: ParsableCommand {
@@ -74,7 +75,7 @@ struct Inspect: ParsableCommand {
         if !m.metadata.isEmpty {
             out.append("")
             out.append("metadata:")
-            out.append(Format.table(m.metadata.sorted { $0.key < $1.key }.map { ["  " + $0.key, $0.value] }))
+            out.append(Format.table(m.metadata.map { ["  " + Display.text($0.key), Display.text($0.value)] }))
         }
         return out.joined(separator: "\n")
     }
@@ -103,7 +104,9 @@ struct InspectReport: Encodable {
     var totalParameters: Int
     var totalMACs: Int
     var peakActivationBytes: Int
-    var metadata: [String: String]
+    /// [key, value] pairs in key-byte order: a JSON object could not hold two keys that are
+    /// canonically equivalent but byte-different.
+    var metadata: [[String]]
     var tensors: [TensorRow]?
 
     init(path: String, loaded: LoadedModel, summary s: ModelSummary, includeTensors: Bool) {
@@ -121,7 +124,7 @@ struct InspectReport: Encodable {
         totalParameters = s.totalParameters
         totalMACs = s.totalMultiplyAccumulates
         peakActivationBytes = s.peakActivationBytes
-        metadata = m.metadata
+        metadata = m.metadata.map { [$0.key, $0.value] }
         tensors = includeTensors ? loaded.info.tensors.map {
             TensorRow(name: $0.name, dtype: "\($0.dtype)", shape: $0.shape, offset: $0.offset, bytes: $0.byteLength, sha256: $0.hash)
         } : nil

@@ -5,6 +5,7 @@ import VGGEngine
 import VGGFormat
 import VGGImage
 import VGGTrain
+import VGGSystem
 
 /// A labelled folder (CLASS/* images, or a dataset root with test/CLASS/*) matched to a
 /// model's labels by name, so folder order never silently permutes classes. Shared by
@@ -17,8 +18,8 @@ struct LabelledImages {
 
     init(path: String, model: Model) throws {
         var root = path
-        let testPath = (path as NSString).appendingPathComponent("test")
-        if FileManager.default.fileExists(atPath: testPath) { root = testPath }
+        let testPath = SystemPath.join(path, "test")
+        if FileStatus.ofLink(testPath) != nil { root = testPath }
         self.root = root
         let images = try ImageFolder(path: root)
         folder = images

@@ -4,6 +4,7 @@ import VGGCore
 import VGGEngine
 import VGGFormat
 import VGGImage
+import VGGSystem
 
 /// `vggc predict`: classify images with the dynamic engine.
 struct Predict: ParsableCommand {
@@ -49,7 +50,7 @@ struct Predict: ParsableCommand {
             let m = loaded.model
             var results: [PredictionRow] = []
             let files = try expand(images, missing: { path in
-                printError("no such file or folder: \(path)")
+                printError("no such file or folder: \(Display.text(path))")
                 failure = Exit.noInput
             })
             // Decode a batch, run it, report; memory stays bounded by the batch size.
@@ -61,20 +62,29 @@ struct Predict: ParsableCommand {
                         names.append(path)
                     } catch {
                         printError("\(error)")
-                        results.append(PredictionRow(file: path, error: "\(error)"))
+                        results.append(PredictionRow(file: Display.bytesEscaped(path), error: "\(error)"))
                         failure = max(failure ?? 0, exitStatus(for: error))
                     }
                 }
                 guard !names.isEmpty else { continue }
                 let probabilities = try engine.probabilities(inputs, batch: names.count)
                 for (path, p) in zip(names, probabilities) {
+                    guard p.allSatisfy(\.isFinite) else {
+                        // Never a label for a NaN: finite pixels cannot cause it, but a value
+                        // can leave float32's range inside the network.
+                        let message = "the network's output for \(Display.text(path)) is not finite (a value left the float32 range inside the network); no label is given"
+                        printError(message)
+                        results.append(PredictionRow(file: Display.bytesEscaped(path), error: message))
+                        failure = max(failure ?? 0, Exit.dataError)
+                        continue
+                    }
                     let best = p.indices.max { p[$0] < p[$1] }!
-                    let row = PredictionRow(file: path, label: m.labels[best],
+                    let row = PredictionRow(file: Display.bytesEscaped(path), label: m.labels[best],
                                             probabilities: zip(m.labels, p).map { .init(label: $0, probability: $1) })
                     results.append(row)
                     if !json {
                         let detail = zip(m.labels, p).map { "\($0) \(String(format: "%.4f", $1))" }.joined(separator: "  ")
-                        print("\(path)  \(m.labels[best])  \(String(format: "%.4f", p[best]))  (\(detail))")
+                        print("\(Display.text(path))  \(m.labels[best])  \(String(format: "%.4f", p[best]))  (\(detail))")
                     }
                 }
             }
@@ -88,13 +98,11 @@ struct Predict: ParsableCommand {
     /// Files stay as given; folders become their image files, recursively, sorted.
     private func expand(_ paths: [String], missing: (String) -> Void) throws -> [String] {
         var out: [String] = []
-        let fm = FileManager.default
         for path in paths {
-            var isDirectory: ObjCBool = false
-            guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else { missing(path); continue }
-            guard isDirectory.boolValue else { out.append(path); continue }
-            let found = imageFiles(under: path)
-            if found.isEmpty { printWarning("folder \(path) holds no .png/.jpg/.jpeg images") }
+            guard let status = FileStatus.of(path) else { missing(path); continue }
+            guard status.kind == .directory else { out.append(path); continue }
+            let found = try imageFiles(under: path)
+            if found.isEmpty { printWarning("folder \(Display.text(path)) holds no .png/.jpg/.jpeg images") }
             out += found
         }
         return out

@@ -47,13 +47,4 @@ final class ProgressLine {
     }
 }
 
-/// Set by the SIGINT handler; the training loop polls it after every batch, finishes the
-/// batch, and writes the best model so far. A second Ctrl-C exits at once.
-nonisolated(unsafe) var interruptCount: Int32 = 0
 
-func installInterruptHandler() {
-    signal(SIGINT) { _ in
-        interruptCount += 1
-        if interruptCount > 1 { _exit(130) }
-    }
-}

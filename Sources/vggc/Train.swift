@@ -5,6 +5,7 @@ import VGGEngine
 import VGGFormat
 import VGGImage
 import VGGTrain
+import VGGSystem
 
 /// `vggc train`: train a VGG on a folder of labelled images, from scratch or on top of the
 /// convolutional base of another model (transfer learning).
@@ -128,6 +129,15 @@ struct Train: ParsableCommand {
         if freezeBase && base == nil { throw ValidationError("--freeze-base needs --base MODEL") }
         if unfreezeLast > 0 && !freezeBase { throw ValidationError("--unfreeze-last needs --freeze-base (it fine-tunes after the head is trained)") }
         guard unfreezeLast >= 0 else { throw ValidationError("--unfreeze-last must be ≥ 0, got \(unfreezeLast)") }
+        // Checked whatever the optimizer: a NaN given for an option that seems unused is a
+        // mistake to report, not to ignore.
+        guard momentum.isFinite, momentum >= 0, momentum < 1 else { throw ValidationError("--momentum must be in [0, 1), got \(momentum)") }
+        guard lr.isFinite, fineTuneLrFactor.isFinite, weightDecay.isFinite else {
+            throw ValidationError("--lr, --fine-tune-lr-factor and --weight-decay must be finite numbers")
+        }
+        if let stopAtAccuracy, !(stopAtAccuracy > 0 && stopAtAccuracy <= 1) {
+            throw ValidationError("--stop-at-accuracy must be in (0, 1], got \(stopAtAccuracy)")
+        }
         guard (1...10_000).contains(fineTuneEpochs) else { throw ValidationError("--fine-tune-epochs must be 1...10000") }
         guard fineTuneLrFactor > 0, fineTuneLrFactor <= 1 else { throw ValidationError("--fine-tune-lr-factor must be in (0, 1]") }
         guard validationSplit >= 0, validationSplit < 1 else {
@@ -160,7 +170,7 @@ struct Train: ParsableCommand {
         let kind: OptimizerSettings.Kind
         switch optimizer.lowercased() {
         case "adam":
-            let parts = adam.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
+            let parts = try strictList(adam, option: "--adam", expected: "β1,β2,ε, e.g. 0.9,0.999,1e-7") { Float($0) }
             guard parts.count == 3 else { throw ValidationError("--adam must be β1,β2,ε, e.g. 0.9,0.999,1e-7; got \(adam)") }
             kind = .adam(beta1: parts[0], beta2: parts[1], epsilon: parts[2])
         case "sgd": kind = .sgd(momentum: momentum)
@@ -183,7 +193,7 @@ struct Train: ParsableCommand {
 
     func run() throws {
         try vggc.run {
-            installInterruptHandler()
+            Interruption.install(gracefulInterrupt: true)  // the first Ctrl-C finishes the batch and saves
             let session = try TrainingSession(command: self)
             try session.run()
         }

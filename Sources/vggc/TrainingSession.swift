@@ -5,6 +5,7 @@ import VGGEngine
 import VGGFormat
 import VGGImage
 import VGGTrain
+import VGGSystem
 
 /// One `vggc train` run, step by step: data, model, training (head on cached features
 /// and optional fine-tuning, or the whole network), test report, files.
@@ -12,23 +13,30 @@ struct TrainingSession {
     let command: Train
     let options: TrainingOptions
     let progress: ProgressLine
+    /// The model and its history files, checked before any work (hours of training must
+    /// not end in "cannot write"), then replaced atomically.
+    let outputs: (model: OutputFile, csv: OutputFile, chart: OutputFile)
 
     init(command: Train) throws {
         self.command = command
         options = try command.trainingOptions()
         progress = ProgressLine(quiet: command.quiet || command.json)
+        let stem = command.output.hasSuffix(".bin") ? String(command.output.dropLast(4)) : command.output
+        let inputs = command.base.map { [$0] } ?? []
+        outputs = (try OutputFile(command.output, inputs: inputs), try OutputFile(stem + ".history.csv", inputs: inputs),
+                   try OutputFile(stem + ".history.png", inputs: inputs))
     }
 
     private func say(_ text: String) {
         progress.clear()
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        FileHandle.standardError.write(Data((Display.controls(text) + "\n").utf8))
     }
 
     func run() throws {
         let started = Date()
         let dataset = try ImageDataset.open(root: command.data)
         let classes = dataset.train.classes
-        for path in dataset.train.ignored.prefix(5) { printWarning("skipped \(path) (not a .png/.jpg/.jpeg image)") }
+        for path in dataset.train.ignored.prefix(5) { printWarning("skipped \(Display.text(path)) (not a .png/.jpg/.jpeg image)") }
 
         // 1. The model: a fresh VGG, or a base model's convolutions under a new head.
         var model: Model
@@ -38,6 +46,8 @@ struct TrainingSession {
             model = try TransferLearning.model(base: base, head: try command.architecture.classifierHead(), labels: classes,
                                                output: try command.architecture.outputActivation(), seed: command.seed)
             baseLength = try TransferLearning.baseLength(of: base)
+            // --unfreeze-last is checked against the base now, not after the head has trained.
+            _ = try TransferLearning.trainableLayers(of: model, baseLength: baseLength!, unfreezeLast: command.unfreezeLast)
             say("base: \(baseLength!) layers of \(basePath) (input \(model.input.height)×\(model.input.width)×\(model.input.channels)); new head for [\(classes.joined(separator: ", "))]")
         } else {
             model = try Model.vgg(try command.architecture.configuration(labels: classes), seed: command.seed)
@@ -89,9 +99,9 @@ struct TrainingSession {
         }
         trained.metadata = metadata(base: model.metadata, dataset: dataset, history: history, kept: kept, reason: reason,
                                     seconds: seconds, evaluation: evaluation)
-        let info = try ModelFile.write(trained, to: command.output)
+        let info = try ModelFile.write(trained, to: outputs.model)
         try writeHistory(history)
-        say("wrote \(command.output) (\(Format.bytes(info.fileSize)), sha256:\(info.hash)) and its history (.history.csv, .history.png)")
+        say("wrote \(Display.text(command.output)) (\(Format.bytes(info.fileSize)), sha256:\(info.hash)) and its history (.history.csv, .history.png)")
         if command.json {
             try printJSON(TrainSummary(model: command.output, sha256: info.hash, stopReason: "\(reason)", keptEpoch: kept,
                                        seconds: seconds, history: history.epochs, test: evaluation))
@@ -121,7 +131,7 @@ struct TrainingSession {
         guard command.unfreezeLast > 0, outcome.stopReason != .interrupted else {
             return (full, history, outcome.stopReason, outcome.keptEpoch)
         }
-        let names = TransferLearning.trainableLayers(of: model, baseLength: baseLength, unfreezeLast: command.unfreezeLast)
+        let names = try TransferLearning.trainableLayers(of: model, baseLength: baseLength, unfreezeLast: command.unfreezeLast)
         let tuned = try TrainingNetwork(model: full.exportModel(), threads: options.threads) { names.contains($0) }
         var tuneOptions = options
         tuneOptions.epochs = command.fineTuneEpochs
@@ -164,7 +174,7 @@ struct TrainingSession {
             progress.clear()
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
-        trainer.shouldStop = { interruptCount > 0 }
+        trainer.shouldStop = { Interruption.requests > 0 }
         return try trainer.run()
     }
 
@@ -189,8 +199,8 @@ struct TrainingSession {
         return try Evaluation(classes: data.classes, probabilities: probabilities, labels: data.labels, threshold: command.threshold)
     }
 
-    private func metadata(base: [String: String], dataset: ImageDataset, history: TrainingHistory, kept: Int,
-                          reason: StopReason, seconds: Double, evaluation: Evaluation?) -> [String: String] {
+    private func metadata(base: Metadata, dataset: ImageDataset, history: TrainingHistory, kept: Int,
+                          reason: StopReason, seconds: Double, evaluation: Evaluation?) -> Metadata {
         var m = base
         // Nothing inherited from a base model may describe this one.
         for key in ["created-by", "weights", "test-metrics", "trained-by", "dataset", "epochs", "seed", "imported-by"] { m[key] = nil }
@@ -214,9 +224,8 @@ struct TrainingSession {
     }
 
     private func writeHistory(_ history: TrainingHistory) throws {
-        let stem = command.output.hasSuffix(".bin") ? String(command.output.dropLast(4)) : command.output
-        try Data(history.csv().utf8).write(to: URL(fileURLWithPath: stem + ".history.csv"), options: .atomic)
-        try TrainingChart.write(history, to: stem + ".history.png")
+        try outputs.csv.write(Array(history.csv().utf8))
+        try TrainingChart.write(history, to: outputs.chart)
     }
 }
 

@@ -1,5 +1,10 @@
 import ArgumentParser
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import VGGCore
+import VGGSystem
 
 /// `vggc`: VGG models to small, fast, verified predictors.
 @main
@@ -17,12 +22,45 @@ struct VGGC: ParsableCommand {
 
         Exit codes (all subcommands):
           0   success
-          64  usage error (bad option or argument)
+          64  usage error (bad option or argument; an output that is one of the inputs)
           65  bad input data (corrupt model file, unreadable image, invalid model)
-          66  a named input file or folder does not exist
-          130 train: interrupted (Ctrl-C) before the first epoch finished
+          66  a named input file or folder does not exist or is not a regular file
+          70  the memory a run needs was refused
+          73  an output cannot be written (missing folder; exists and is not a regular file)
+          130 interrupted by Ctrl-C (nothing half-written is left; train saves first)
+
+        Outputs are replaced atomically and never destroy an input or a device;
+        docs/reliability.md says what else you can rely on.
         """,
         version: ToolchainVersion.string,
         subcommands: [Create.self, Train.self, Eval.self, Import.self, Export.self, Inspect.self, Predict.self, Compile.self, Check.self, Bench.self]
     )
+
+    /// Arguments byte for byte (a file name that is not UTF-8 still names its file),
+    /// Ctrl-C/SIGTERM handled so that no temporary file or child process outlives vggc, and
+    /// results that cannot be written to standard output (a full disk) never exit 0.
+    static func main() {
+        Interruption.install()
+        do {
+            var command = try parseAsRoot(Array(SystemPath.arguments().dropFirst()))
+            try command.run()
+        } catch {
+            let code = exitCode(for: error), message = fullMessage(for: error)
+            if !message.isEmpty {
+                if code == .success { Swift.print(message) } else { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            }
+            finish(code.rawValue)
+        }
+        finish(0)
+    }
+
+    /// Flushes standard output and exits with `status`, or 74 if the output was lost.
+    static func finish(_ status: Int32) -> Never {
+        if fflush(nil) != 0 {
+            let reason = String(cString: strerror(errno))
+            FileHandle.standardError.write(Data("vggc: error: cannot write to standard output: \(reason)\n".utf8))
+            Glibc.exit(Exit.ioError)
+        }
+        Glibc.exit(status)
+    }
 }

@@ -23,6 +23,20 @@ struct PredictorTests {
         #expect(agreeing == report.results.count)
     }
 
+    /// A deep network's steps are emitted in functions of 64 (swiftc's time and memory grow
+    /// faster than linearly with one function's length: a 4,096-layer model took 9 minutes
+    /// and 13 GB as one function); the predictor still agrees with the engine step by step.
+    @Test func deepNetworkIsSplitAndAgrees() throws {
+        let model = try TestModels.deep(pairs: 70)  // 72 steps
+        let built = try BuiltPredictor(model, name: "deep")
+        defer { built.remove() }
+        let source = built.sources.network.source
+        #expect(source.contains("static func runSteps0(") && source.contains("static func runSteps1(") && !source.contains("runSteps2("))
+        #expect(source.components(separatedBy: "mark?(").count - 1 == 72)
+        let report = try built.check(model, random: 2)
+        #expect(report.passed, "first divergence: \(report.firstDivergence.map { "\($0)" } ?? "none")")
+    }
+
     /// `--unroll-taps` emits different kernels (every tap spelled out); they must agree too.
     @Test func unrolledTapsAgreeWithEngine() throws {
         let model = try TestModels.oddSizes()

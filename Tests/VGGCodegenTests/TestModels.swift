@@ -1,6 +1,7 @@
 import Foundation
 import VGGCheck
 import VGGCodegen
+import VGGSystem
 import VGGCore
 import VGGEngine
 
@@ -104,6 +105,19 @@ enum TestModels {
         ])
     }
 
+    /// `pairs` 1×1 conv + ReLU steps on a 4×4×4 map, then dense and softmax: a network deeper
+    /// than one `run` function holds (`NetworkEmitter.stepsPerChunk`).
+    static func deep(pairs: Int) throws -> Model {
+        try make("deep", InputSpec(height: 4, width: 4, channels: 4), ["NORMAL", "PNEUMONIA"], (0..<pairs).flatMap { i in [
+            NamedLayer("c\(i)", .conv2D(Conv2D(kernel: 1, inChannels: 4, outChannels: 4))),
+            NamedLayer("r\(i)", .relu(ReLU())),
+        ] } + [
+            NamedLayer("flatten", .flatten(Flatten())),
+            NamedLayer("fc", .dense(Dense(inFeatures: 64, outFeatures: 2))),
+            NamedLayer("softmax", .softmax(Softmax())),
+        ])
+    }
+
     static func make(_ name: String, _ input: InputSpec, _ labels: [String], _ layers: [NamedLayer]) throws -> Model {
         var m = Model(input: input, labels: labels, layers: layers)
         m.randomizeParameters(seed: UInt64(name.utf8.reduce(0) { $0 &* 31 &+ Int($1) } & 0xFFFF))
@@ -130,7 +144,7 @@ struct BuiltPredictor {
         }
         sources = try PredictorBuilder.writeSources(model: model, options: options, modelFile: "\(name).bin",
                                                     to: directory.appendingPathComponent("src").path)
-        binary = try PredictorBuilder.build(sources, options: options, output: directory.appendingPathComponent(name).path).output
+        binary = try PredictorBuilder.build(sources, options: options, output: try OutputFile(directory.appendingPathComponent(name).path)).output
     }
 
     func check(_ model: Model, random: Int = 4, threads: Int = 2) throws -> Checker.Report {

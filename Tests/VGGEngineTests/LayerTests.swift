@@ -185,3 +185,19 @@ struct EngineTests {
         #expect(throws: ModelError.missingTensor(name: "block1_conv1.bias", expectedShape: [8])) { try Engine(model: model) }
     }
 }
+
+@Test func refusedActivationMemoryIsAnErrorNotATrap() throws {
+    var m = Model(input: InputSpec(height: 64, width: 64, channels: 1), labels: ["a", "b"], layers: [
+        NamedLayer("conv", .conv2D(Conv2D(kernel: 1, inChannels: 1, outChannels: 8))),
+        NamedLayer("gap", .globalAveragePool(GlobalAveragePool())),
+        NamedLayer("fc", .dense(Dense(inFeatures: 8, outFeatures: 2))),
+        NamedLayer("softmax", .softmax(Softmax())),
+    ])
+    m.initializeParameters(seed: 1)
+    let engine = try Engine(model: m, threads: 1)
+    try engine.reserveActivations(batch: 2, keepingAll: true)
+    // 2^40 images' worth: no system grants it, and the engine says so before allocating.
+    #expect(throws: EngineError.outOfMemory(bytes: (1 << 40) * (64 * 64 * 9) * 4, batch: 1 << 40)) {
+        try engine.reserveActivations(batch: 1 << 40, keepingAll: false)
+    }
+}

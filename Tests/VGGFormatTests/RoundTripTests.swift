@@ -1,6 +1,7 @@
 import Testing
 import VGGCore
 @testable import VGGFormat
+import VGGSystem
 
 @Suite("model.bin round trips")
 struct RoundTripTests {
@@ -133,13 +134,13 @@ struct RoundTripTests {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let missing = dir.file("nope.bin")
-        #expect(throws: ModelFileError(.fileNotFound, path: missing)) { try ModelFile.read(path: missing) }
-        #expect(throws: ModelFileError(.isDirectory, path: dir.path)) { try ModelFile.read(path: dir.path) }
+        #expect(throws: FileError(.notFound, path: missing)) { try ModelFile.read(path: missing) }
+        #expect(throws: FileError(.isDirectory, path: dir.path)) { try ModelFile.read(path: dir.path) }
         let empty = dir.file("empty.bin")
-        try AtomicFile.write([], to: empty)
+        try OutputFile(empty).write([])
         #expect(throws: ModelFileError(.fileTooSmall(size: 0, minimum: 64), path: empty)) { try ModelFile.read(path: empty) }
         let png = dir.file("x.png")
-        try AtomicFile.write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0], to: png)
+        try OutputFile(png).write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0])
         do {
             _ = try ModelFile.read(path: png)
             Issue.record("a PNG was accepted")
@@ -160,8 +161,8 @@ struct RoundTripTests {
         let e = ModelFileError(.tensorOutOfBounds(tensor: "block3_conv1.weight", end: 9_437_312, fileSize: 9_000_000),
                                path: "m.bin")
         #expect(e.description == "cannot read m.bin: tensor block3_conv1.weight ends at byte 9437312 but the file has 9000000 bytes")
-        let w = ModelFileError(.outputDirectoryMissing("out"), path: "out/m.bin")
-        #expect(w.description == "cannot write out/m.bin: the directory out does not exist")
+        let w = FileError(.outputDirectoryMissing("out"), path: "out/m.bin")
+        #expect(w.description == "cannot write out/m.bin: the folder out does not exist")
         #expect("\(ModelFileError(.unsupportedVersion(found: 2, supported: 1)))".contains("version 2"))
     }
 }

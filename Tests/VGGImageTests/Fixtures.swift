@@ -52,12 +52,12 @@ func writePNG(_ path: String, width: Int, height: Int, color: PNGColor, bitDepth
     guard status == VGGC_OK else { throw FixtureError(description: "vggc_png_write: \(String(cString: err))") }
 }
 
-/// Writes an 8-bit JPEG (1 or 3 channels).
-func writeJPEG(_ path: String, width: Int, height: Int, channels: Int, quality: Int = 95,
+/// Writes an 8-bit JPEG (1 or 3 channels), baseline or progressive (DC scans, then AC scans).
+func writeJPEG(_ path: String, width: Int, height: Int, channels: Int, quality: Int = 95, progressive: Bool = false,
                samples: [UInt8]) throws {
     var err = [CChar](repeating: 0, count: 256)
     let status = vggc_jpeg_write(path, UInt32(width), UInt32(height), Int32(channels), Int32(quality),
-                                 samples, &err, err.count)
+                                 progressive ? 1 : 0, samples, &err, err.count)
     guard status == VGGC_OK else { throw FixtureError(description: "vggc_jpeg_write: \(String(cString: err))") }
 }
 

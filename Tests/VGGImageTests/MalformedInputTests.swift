@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import CImageCodecs
 import Testing
 import VGGImage
 
@@ -157,6 +158,64 @@ struct MalformedInputTests {
         }
         let half = try? ImageDecoder.decode(bytes: Array(bytes.prefix(bytes.count / 2)), name: "x.jpg")
         #expect(half == nil)
+    }
+
+    @Test("a JPEG cut short that still ends in FF D9 is an error, not a gray-padded image", arguments: [false, true])
+    func truncatedJPEGWithEndMarker(progressive: Bool) throws {
+        let dir = try TempDir()
+        let (w, h) = (64, 48)
+        let path = dir.file("x.jpg")
+        try writeJPEG(path, width: w, height: h, channels: 1, progressive: progressive,
+                      samples: (0..<w * h).map { UInt8(($0 * 37 + $0 / w * 11) % 256) })
+        let bytes = try readBytes(path)
+        #expect(try ImageDecoder.decode(bytes: bytes, name: "x.jpg").width == w)
+        for fraction in [0.3, 0.6, 0.9] {
+            let cut = Array(bytes.prefix(Int(Double(bytes.count) * fraction))) + [0xFF, 0xD9]
+            let error = #expect(throws: ImageError.self, "\(fraction)") { try ImageDecoder.decode(bytes: cut, name: "x.jpg") }
+            guard case .corrupt(_, let reason) = error else { Issue.record("\(fraction): \(String(describing: error))"); continue }
+            #expect(reason.contains("truncated") || reason.contains("Corrupt"), "\(reason)")
+        }
+    }
+
+    @Test("bytes between header segments are tolerated; leftover bytes after a scan's data are damage")
+    func extraneousBytes() throws {
+        let dir = try TempDir()
+        let path = dir.file("x.jpg")
+        try writeJPEG(path, width: 16, height: 16, channels: 1, samples: (0..<256).map { UInt8($0) })
+        let bytes = try readBytes(path)
+        let clean = try ImageDecoder.decode(bytes: bytes, name: "x.jpg")
+        // After the first header segment (APP0), before the next marker: an encoder's padding.
+        let app0End = 4 + Int(bytes[4]) << 8 + Int(bytes[5])
+        #expect(bytes[2] == 0xFF && bytes[app0End] == 0xFF)
+        let header = Array(bytes[..<app0End]) + [0x00, 0x00] + Array(bytes[app0End...])
+        #expect(try ImageDecoder.decode(bytes: header, name: "x.jpg") == clean)
+        // After the entropy-coded data, before EOI: the decoder stopped before the data did.
+        let tail = Array(bytes.dropLast(2)) + [0x12, 0x34, 0x56, 0xFF, 0xD9]
+        let error = #expect(throws: ImageError.self) { try ImageDecoder.decode(bytes: tail, name: "x.jpg") }
+        guard case .corrupt(_, let reason)? = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(reason.contains("extraneous"), "\(reason)")
+    }
+
+    @Test("a progressive JPEG repeating a scan is refused quickly past the scan limit, accepted below it")
+    func repeatedScans() throws {
+        let dir = try TempDir()
+        let (w, h) = (512, 512)
+        let path = dir.file("p.jpg")
+        try writeJPEG(path, width: w, height: h, channels: 1, progressive: true,
+                      samples: (0..<w * h).map { UInt8(($0 * 7 + $0 / w * 3) % 256) })
+        let bytes = try readBytes(path)
+        // Scans start at FF DA; the gray file has a DC scan, then the AC scan up to FF D9.
+        let starts = bytes.indices.dropLast().filter { bytes[$0] == 0xFF && bytes[$0 + 1] == 0xDA }
+        #expect(starts.count == 2)
+        let ac = Array(bytes[starts[1] ..< bytes.count - 2])
+        func repeated(_ n: Int) -> [UInt8] { Array(bytes[..<(bytes.count - 2)]) + Array(repeating: ac, count: n - 1).flatMap { $0 } + [0xFF, 0xD9] }
+        // Each repetition rewrites the same AC coefficients: legal for libjpeg, and decoded.
+        #expect(try ImageDecoder.decode(bytes: repeated(20), name: "p.jpg") == ImageDecoder.decode(bytes: bytes, name: "p.jpg"))
+        let start = Date()
+        let error = #expect(throws: ImageError.self) { try ImageDecoder.decode(bytes: repeated(Int(VGGC_JPEG_MAX_SCANS) + 50), name: "p.jpg") }
+        #expect(Date().timeIntervalSince(start) < 5)
+        guard case .corrupt(_, let reason) = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(reason.contains("more than \(VGGC_JPEG_MAX_SCANS) scans"), "\(reason)")
     }
 
     @Test("random bytes behind a valid signature fail cleanly", arguments: 0..<8)

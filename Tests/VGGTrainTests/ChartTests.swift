@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VGGImage
 @testable import VGGTrain
+import VGGSystem
 
 private func history(epochs: Int, validation: Bool) -> TrainingHistory {
     TrainingHistory(epochs: (1...max(1, epochs)).prefix(epochs).map { e in
@@ -76,7 +77,7 @@ private func count(_ color: ChartColor, in rgb: [UInt8]) -> Int {
     let rendered = TrainingChart.render(h, width: 480, height: 640)
     #expect(image.samples == rendered.rgb.map(Float.init))
 
-    #expect(throws: ImageWriteError.self) { try TrainingChart.write(h, to: folder.path + "/missing/x.png") }
+    #expect(throws: FileError.self) { try TrainingChart.write(h, to: folder.path + "/missing/x.png") }
 }
 
 @Test func axisTicksAreRoundNumbers() {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VGGImage
+import VGGSystem
 
 /// A fresh empty folder under the system temporary directory, removed by the caller.
 private func temporaryFolder() throws -> URL {
@@ -29,16 +30,21 @@ private func temporaryFolder() throws -> URL {
 
 @Test func writingIntoAMissingFolderThrows() throws {
     let path = "/nonexistent-vggc-folder/sub/chart.png"
-    let error = #expect(throws: ImageWriteError.self) {
+    let error = #expect(throws: FileError.self) {
         try ImageWriter.writePNG(path: path, width: 1, height: 1, channels: 3, samples: [1, 2, 3])
     }
-    guard case .writeFailed(let failedPath, let reason)? = error else {
-        Issue.record("expected writeFailed, got \(String(describing: error))")
-        return
-    }
-    #expect(failedPath == path)
-    #expect(reason.contains("No such file or directory"))
+    #expect(error == FileError(.outputDirectoryMissing("/nonexistent-vggc-folder/sub"), path: path))
     #expect(error?.description.hasPrefix("cannot write \(path): ") == true)
+}
+
+@Test func aFailedWriteKeepsTheOldFileAndLeavesNoTemporary() throws {
+    let folder = try temporaryFolder()
+    let path = folder.path + "/chart.png"
+    try ImageWriter.writePNG(path: path, width: 1, height: 1, channels: 1, samples: [9])
+    // Wrong sample count: refused before the file system is touched.
+    #expect(throws: ImageWriteError.self) { try ImageWriter.writePNG(path: path, width: 2, height: 2, channels: 1, samples: [1]) }
+    #expect(try ImageDecoder.decode(path: path).samples == [9])
+    #expect(try Directory.names(in: folder.path) == ["chart.png"])
 }
 
 @Test func badShapesThrowBeforeWriting() throws {

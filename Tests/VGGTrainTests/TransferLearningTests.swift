@@ -14,7 +14,7 @@ import VGGEngine
         #expect(model.tensors[name] == tensor, "\(name) must keep the base's weights")
     }
     #expect(model.layers.suffix(from: length).allSatisfy { $0.name.hasPrefix("head_") })
-    let trainable = TransferLearning.trainableLayers(of: model, baseLength: length, unfreezeLast: 1)
+    let trainable = try TransferLearning.trainableLayers(of: model, baseLength: length, unfreezeLast: 1)
     #expect(trainable.contains("block5_conv2") && trainable.contains("block5_bn2") && !trainable.contains("block5_conv1"))
     #expect(trainable.contains("head_predictions"))
     #expect(throws: TrainingError.self) {

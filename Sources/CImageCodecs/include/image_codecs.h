@@ -35,6 +35,10 @@ enum {
 /* Largest width or height the decoders accept (PNG allows 2^31-1, we do not). */
 #define VGGC_MAX_SIDE 65535u
 
+/* Most scans a JPEG may have. Each scan of a progressive file is a pass over the whole
+ * image; encoders write at most a few dozen. (nvImageCodec's default limit is 256 too.) */
+#define VGGC_JPEG_MAX_SCANS 256
+
 /* PNG colour types (same values as libpng's PNG_COLOR_TYPE_*). */
 enum {
     VGGC_COLOR_GRAY = 0,
@@ -74,8 +78,10 @@ int vggc_png_decode(const unsigned char *data, size_t size, uint32_t max_pixels,
 /*
  * Decodes a baseline or progressive JPEG held in memory into 8-bit gray or RGB, widened to
  * 16 bits as v * 257. CMYK/YCCK files fail with VGGC_ERR_UNSUPPORTED. A file that ends
- * early ("Premature end of JPEG file") or has corrupt entropy-coded data is an error here,
- * although libjpeg itself only warns and pads the image with gray.
+ * early ("Premature end of JPEG file"), whose data is cut short before a marker ("premature
+ * end of data segment", e.g. a truncated file that still ends in FF D9), has corrupt
+ * entropy-coded data or an inconsistent progression, or more than VGGC_JPEG_MAX_SCANS
+ * scans, is an error here, although libjpeg itself only warns and pads the image with gray.
  */
 int vggc_jpeg_decode(const unsigned char *data, size_t size, uint32_t max_pixels,
                      vggc_image *out, char *err, size_t errlen);
@@ -99,12 +105,14 @@ int vggc_png_write(const char *path, uint32_t width, uint32_t height, int color_
                    const unsigned char *trns, int trns_count, char *err, size_t errlen);
 
 /*
- * Writes an 8-bit baseline JPEG (channels 1 = gray, 3 = RGB; quality 1...100).
+ * Writes an 8-bit JPEG (channels 1 = gray, 3 = RGB; quality 1...100): baseline, or with
+ * `progressive` != 0 progressive in one scan per component for the DC coefficients, then
+ * one per component for AC 1...63 (spectral selection, no successive approximation).
  * `samples` holds width*height*channels interleaved bytes. On error the partial file is
  * removed. Used by tests (and anything that needs a small JPEG fixture).
  */
 int vggc_jpeg_write(const char *path, uint32_t width, uint32_t height, int channels,
-                    int quality, const unsigned char *samples, char *err, size_t errlen);
+                    int quality, int progressive, const unsigned char *samples, char *err, size_t errlen);
 
 /* zlib's CRC-32 (crc = 0 to start), exposed for tests that patch PNG chunks. */
 uint32_t vggc_crc32(uint32_t crc, const unsigned char *data, size_t size);

@@ -29,6 +29,20 @@ extension Predictor {
         let head = (0..<n).filter { Network.stepKinds[$0] == "dense" }.map { medians[$0] }.reduce(0, +)
         printError("  total \(ms(total)) ms; dense head \(ms(head)) ms = \(format("%.1f", 100 * head / total)) %")
     }
+    /// Memory the predictor cannot run without (the activation arena, Winograd scratch and
+    /// weights): `count` zeroed floats, 64-byte aligned. If the system refuses it, a message
+    /// and exit 70 — never a Swift runtime trap.
+    static func allocateFloats(_ count: Int, for what: String) -> UnsafeMutablePointer<Float> {
+        var raw: UnsafeMutableRawPointer?
+        let code = posix_memalign(&raw, 64, max(count, 1) * 4)
+        guard code == 0, let raw else {
+            fail("cannot allocate \(count * 4) bytes for \(what): \(String(cString: strerror(code)))", PredictorExit.software)
+        }
+        let p = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        p.initialize(repeating: 0, count: max(count, 1))
+        return p
+    }
+
     /// Appends float32 little-endian values; false on a write error.
     static func writeFloats(_ values: [Float], _ file: UnsafeMutablePointer<FILE>) -> Bool {
         let bits = values.map { $0.bitPattern.littleEndian }
@@ -44,14 +58,33 @@ extension Predictor {
             let ok = (u >= "a" && u <= "z") || (u >= "A" && u <= "Z") || (u >= "0" && u <= "9") || "._-+".unicodeScalars.contains(u)
             return ok ? Character(u) : "_"
         })
-        let path = "\(dir)/\(index < 10 ? "0" : "")\(index)_\(name).f32"
-        guard let f = fopen(path, "wb") else { fail("cannot create \(path): \(errnoText())", PredictorExit.cantCreate) }
-        guard writeFloats(values, f), fclose(f) == 0 else { fail("cannot write \(path): \(errnoText())", PredictorExit.cantCreate) }
-        guard let list = fopen("\(dir)/steps.txt", "a"),
-              fputs("\(index) \(name) \(values.count) \(index < Network.steps.count ? Network.stepAlgorithms[index] : "-")\n", list) >= 0,
+        let path = SystemPath.join(dir, "\(index < 10 ? "0" : "")\(index)_\(name).f32")
+        let f = openForWriting(path, append: false)
+        guard writeFloats(values, f), fclose(f) == 0 else { fail("cannot write \(Display.text(path)): \(errnoText())", PredictorExit.cantCreate) }
+        let listPath = SystemPath.join(dir, "steps.txt"), list = openForWriting(listPath, append: true)
+        guard fputs("\(index) \(name) \(values.count) \(index < Network.steps.count ? Network.stepAlgorithms[index] : "-")\n", list) >= 0,
               fclose(list) == 0 else {
-            fail("cannot write \(dir)/steps.txt: \(errnoText())", PredictorExit.cantCreate)
+            fail("cannot write \(Display.text(listPath)): \(errnoText())", PredictorExit.cantCreate)
         }
+    }
+
+    /// A dump file, created or truncated (or appended to), if it is absent or a regular file:
+    /// a FIFO or device there could block for ever or swallow the data. Exits 73 otherwise.
+    static func openForWriting(_ path: String, append: Bool) -> UnsafeMutablePointer<FILE> {
+        let flags = O_WRONLY | O_CREAT | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (append ? O_APPEND : 0)
+        let fd = SystemPath.withCString(path) { open($0, flags, 0o644) }
+        guard fd >= 0 else { fail("cannot create \(Display.text(path)): \(errnoText())", PredictorExit.cantCreate) }
+        guard let status = FileStatus.of(descriptor: fd), status.kind == .regular else {
+            close(fd)
+            fail("cannot create \(Display.text(path)): it exists and is not a regular file", PredictorExit.cantCreate)
+        }
+        if !append { _ = ftruncate(fd, 0) }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        guard let file = fdopen(fd, append ? "a" : "w") else {
+            close(fd)
+            fail("cannot create \(Display.text(path)): \(errnoText())", PredictorExit.cantCreate)
+        }
+        return file
     }
 
     /// `mkdir -p`: every missing component is created; the result must be a directory.
@@ -59,14 +92,13 @@ extension Predictor {
         var prefix = dir.hasPrefix("/") ? "/" : ""
         for part in dir.split(separator: "/") {
             prefix += part
-            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
-                fail("cannot create directory \(prefix): \(errnoText())", PredictorExit.cantCreate)
+            if SystemPath.withCString(prefix, { mkdir($0, 0o755) }) != 0 && errno != EEXIST {
+                fail("cannot create directory \(Display.text(prefix)): \(errnoText())", PredictorExit.cantCreate)
             }
             prefix += "/"
         }
-        var info = stat()
-        guard stat(dir, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
-            fail("cannot create directory \(dir): not a directory", PredictorExit.cantCreate)
+        guard FileStatus.of(dir)?.kind == .directory else {
+            fail("cannot create directory \(Display.text(dir)): not a directory", PredictorExit.cantCreate)
         }
     }
 }

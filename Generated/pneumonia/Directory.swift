@@ -1,0 +1,71 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Folder listings with every name preserved byte for byte (see `SystemPath`).
+public enum Directory {
+    /// One entry of a folder: its name and what it is (symlinks followed; a dangling one
+    /// is reported as `.symlink`).
+    public struct Entry: Sendable, Equatable {
+        public let name: String
+        public let kind: FileKind
+    }
+
+    /// The names in `path` except "." and "..", sorted by their bytes (the same order on
+    /// every machine and locale).
+    public static func names(in path: String) throws -> [String] {
+        guard let dir = SystemPath.withCString(path, { opendir($0) }) else {
+            let code = errno
+            switch code {
+            case ENOENT: throw FileError(.notFound, path: path)
+            case ENOTDIR: throw FileError(.unreadable(reason: "it is not a folder"), path: path)
+            default: throw FileError(.unreadable(reason: systemErrorText(code)), path: path)
+            }
+        }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(dir) else {
+                // NULL is the end, or an error: a partial listing must not pass for a whole one.
+                if errno != 0 { throw FileError(.unreadable(reason: systemErrorText(errno)), path: path) }
+                break
+            }
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { SystemPath.string(fromCString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted { SystemPath.bytes(of: $0).lexicographicallyPrecedes(SystemPath.bytes(of: $1)) }
+    }
+
+    /// The entries of `path` with their kinds, sorted by name bytes.
+    public static func entries(in path: String) throws -> [Entry] {
+        try names(in: path).map { name in
+            let full = SystemPath.join(path, name)
+            return Entry(name: name, kind: FileStatus.of(full)?.kind ?? .symlink)
+        }
+    }
+
+    /// Every file under `path` whose name passes `include`, recursively (symlinks to
+    /// folders are not followed, so a link cycle cannot loop), as paths joined to `path`,
+    /// sorted by bytes. Hidden entries (".name") are skipped.
+    public static func files(under path: String, include: (String) -> Bool) throws -> [String] {
+        var out: [String] = []
+        var pending = [path]
+        while let folder = pending.popLast() {
+            for name in try names(in: folder) where !name.hasPrefix(".") {
+                let full = SystemPath.join(folder, name)
+                guard let link = FileStatus.ofLink(full) else { continue }
+                if link.kind == .directory {
+                    pending.append(full)
+                } else if include(name), FileStatus.of(full)?.kind != .directory {
+                    out.append(full)  // a FIFO or device among them is refused when read, by name
+                }
+            }
+        }
+        return out.sorted { SystemPath.bytes(of: $0).lexicographicallyPrecedes(SystemPath.bytes(of: $1)) }
+    }
+}

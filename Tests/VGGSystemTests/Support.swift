@@ -1,0 +1,47 @@
+import Foundation
+import VGGSystem
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A fresh folder per test, removed with everything in it.
+struct Scratch {
+    let path: String
+
+    init() {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("vggc-system-\(UUID().uuidString)").path
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    func file(_ name: String) -> String { SystemPath.join(path, name) }
+
+    /// Names in the folder, by bytes.
+    func names() -> [String] { (try? Directory.names(in: path)) ?? [] }
+
+    func write(_ name: String, _ text: String) {
+        _ = FileManager.default.createFile(atPath: file(name), contents: Data(text.utf8))
+    }
+
+    func read(_ name: String) -> String? {
+        (try? InputFile.read(file(name))).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// Wall time of `body` in seconds.
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = Date()
+    try body()
+    return Date().timeIntervalSince(start)
+}
+
+/// Whether a process with this id exists (a zombie counts).
+func processExists(_ pid: pid_t) -> Bool { kill(pid, 0) == 0 || errno == EPERM }
+
+/// A pid that no process has: the highest allowed, checked to be free.
+func deadPID() -> pid_t {
+    var pid: pid_t = 4_194_000
+    while processExists(pid) { pid -= 1 }
+    return pid
+}
