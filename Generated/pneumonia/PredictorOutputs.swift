@@ -87,18 +87,8 @@ extension Predictor {
         return file
     }
 
-    /// `mkdir -p`: every missing component is created; the result must be a directory.
+    /// `mkdir -p` (`Directory.create`); exit 73 if it cannot be made.
     static func makeDirectories(_ dir: String) {
-        var prefix = dir.hasPrefix("/") ? "/" : ""
-        for part in dir.split(separator: "/") {
-            prefix += part
-            if SystemPath.withCString(prefix, { mkdir($0, 0o755) }) != 0 && errno != EEXIST {
-                fail("cannot create directory \(Display.text(prefix)): \(errnoText())", PredictorExit.cantCreate)
-            }
-            prefix += "/"
-        }
-        guard FileStatus.of(dir)?.kind == .directory else {
-            fail("cannot create directory \(Display.text(dir)): not a directory", PredictorExit.cantCreate)
-        }
+        do { try Directory.create(dir) } catch { fail("\(error)", PredictorExit.cantCreate) }
     }
 }

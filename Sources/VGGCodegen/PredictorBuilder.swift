@@ -4,7 +4,6 @@ import VGGSystem
 
 /// Why a predictor could not be generated or built.
 public enum CodegenError: Error, Equatable, CustomStringConvertible {
-    case cannotWrite(path: String, reason: String)
     case toolMissing(String)
     case buildFailed(command: String, output: String)
     case invalidName(String)
@@ -16,7 +15,6 @@ public enum CodegenError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .cannotWrite(path, reason): return "cannot write \(Display.text(path)): \(reason)"
         case let .toolMissing(tool): return "\(tool) was not found on PATH; it is needed to build the predictor"
         case let .buildFailed(command, output): return "build step failed: \(command)\n\(output)"
         case let .invalidName(name): return "predictor name \"\(name)\" is invalid: use 1...64 letters, digits, '_' or '-'"
@@ -111,28 +109,13 @@ public enum PredictorBuilder {
         files.append(("weights.S", Array(weightsAssembly.utf8)))
         files.append(("weights.bin", network.weights))
         files.append(("build.sh", Array(try buildScript(options: options).utf8)))
-        try createDirectory(directory)
+        try Directory.create(directory)
         let outputs = try files.map { try OutputFile(SystemPath.join(directory, $0.0), inputs: inputs) }
         for (output, (name, bytes)) in zip(outputs, files) {
             try output.write(bytes)
             if name == "build.sh" { _ = SystemPath.withCString(output.target) { chmod($0, 0o755) } }
         }
         return Sources(directory: directory, network: network, files: files.map(\.0))
-    }
-
-    /// Creates `directory` and its missing parents; an existing non-folder is an error.
-    static func createDirectory(_ directory: String) throws {
-        if let status = FileStatus.of(directory) {
-            guard status.kind == .directory else {
-                throw CodegenError.cannotWrite(path: directory, reason: "it exists and is a \(status.kind), not a folder")
-            }
-            return
-        }
-        let parent = SystemPath.directory(of: directory)
-        if parent != directory && FileStatus.of(parent) == nil { try createDirectory(parent) }
-        guard SystemPath.withCString(directory, { mkdir($0, 0o755) }) == 0 || errno == EEXIST else {
-            throw CodegenError.cannotWrite(path: directory, reason: "cannot create the folder: \(systemErrorText(errno))")
-        }
     }
 
     /// Longest a compiler or linker may run before it is stopped.

@@ -157,7 +157,7 @@ struct Predictor {
             }
         }
         if let out = rawOut {
-            do { try out.write(records.flatMap { v in withUnsafeBytes(of: v.bitPattern.littleEndian) { Array($0) } }) }
+            do { try out.write(records.map { $0.bitPattern.littleEndian }.withUnsafeBytes { Array($0) }) }
             catch { fail("\(error)", PredictorExit.cantCreate) }
         }
         if o.json {
@@ -480,19 +480,9 @@ extension Predictor {
         return file
     }
 
-    /// `mkdir -p`: every missing component is created; the result must be a directory.
+    /// `mkdir -p` (`Directory.create`); exit 73 if it cannot be made.
     static func makeDirectories(_ dir: String) {
-        var prefix = dir.hasPrefix("/") ? "/" : ""
-        for part in dir.split(separator: "/") {
-            prefix += part
-            if SystemPath.withCString(prefix, { mkdir($0, 0o755) }) != 0 && errno != EEXIST {
-                fail("cannot create directory \(Display.text(prefix)): \(errnoText())", PredictorExit.cantCreate)
-            }
-            prefix += "/"
-        }
-        guard FileStatus.of(dir)?.kind == .directory else {
-            fail("cannot create directory \(Display.text(dir)): not a directory", PredictorExit.cantCreate)
-        }
+        do { try Directory.create(dir) } catch { fail("\(error)", PredictorExit.cantCreate) }
     }
 }
 
@@ -1513,16 +1503,7 @@ public enum InputFile {
     /// replaces files by rename, which leaves an existing mapping intact.
     public static func withContents<T>(of path: String, maxBytes: Int = .max,
                                        _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
-        let (fd, status) = try open(path, maxBytes: maxBytes)
-        defer { close(fd) }
-        let size = status.size
-        if size > 0, let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0),
-           base != UnsafeMutableRawPointer(bitPattern: -1) {
-            defer { munmap(base, size) }
-            return try body(UnsafeRawBufferPointer(start: base, count: size))
-        }
-        let bytes = try readAll(fd, expected: size, path: path)
-        return try bytes.withUnsafeBytes { try body($0) }
+        try map(path, maxBytes: maxBytes).withBytes(body)
     }
 
     /// The whole file, memory-mapped for as long as the returned object lives (for bytes
@@ -1798,13 +1779,6 @@ import Darwin
 
 /// Folder listings with every name preserved byte for byte (see `SystemPath`).
 public enum Directory {
-    /// One entry of a folder: its name and what it is (symlinks followed; a dangling one
-    /// is reported as `.symlink`).
-    public struct Entry: Sendable, Equatable {
-        public let name: String
-        public let kind: FileKind
-    }
-
     /// The names in `path` except "." and "..", sorted by their bytes (the same order on
     /// every machine and locale).
     public static func names(in path: String) throws -> [String] {
@@ -1833,11 +1807,19 @@ public enum Directory {
         return names.sorted { SystemPath.bytes(of: $0).lexicographicallyPrecedes(SystemPath.bytes(of: $1)) }
     }
 
-    /// The entries of `path` with their kinds, sorted by name bytes.
-    public static func entries(in path: String) throws -> [Entry] {
-        try names(in: path).map { name in
-            let full = SystemPath.join(path, name)
-            return Entry(name: name, kind: FileStatus.of(full)?.kind ?? .symlink)
+    /// Creates `path` and its missing parents (`mkdir -p`), by bytes; an existing folder is
+    /// fine, an existing file of another kind is an error.
+    public static func create(_ path: String) throws {
+        if let status = FileStatus.of(path) {
+            guard status.kind == .directory else {
+                throw FileError(.writeFailed(step: "creating the folder", reason: "it exists and is a \(status.kind)"), path: path)
+            }
+            return
+        }
+        let parent = SystemPath.directory(of: path)
+        if parent != path && FileStatus.of(parent) == nil { try create(parent) }
+        guard SystemPath.withCString(path, { mkdir($0, 0o755) }) == 0 || errno == EEXIST else {
+            throw FileError(.writeFailed(step: "creating the folder", reason: systemErrorText(errno)), path: path)
         }
     }
 

@@ -124,10 +124,10 @@ public final class Engine: @unchecked Sendable {
     /// Asks the system for the activation memory of a run before it starts, so a refusal is
     /// an `EngineError` and not a Swift runtime trap in the middle of the run (`Model.Ceilings`
     /// bounds one image; a batch multiplies it).
-    func reserveActivations(batch: Int, keepingAll: Bool) throws {
+    func reserveActivations(batch: Int, kept: [Int]) throws {
+        // The worst layer's input and output, plus every output that is kept.
         let counts = shapes.map(\.elementCount)
-        let perImage = keepingAll ? counts.reduce(0, +)
-            : zip(counts, counts.dropFirst()).map { $0 + $1 }.max() ?? 0
+        let perImage = (zip(counts, counts.dropFirst()).map { $0 + $1 }.max() ?? 0) + kept.map { counts[$0 + 1] }.reduce(0, +)
         let bytes = batch * perImage * 4
         // mmap, not malloc: the optimizer may delete an unused malloc/free pair and assume
         // success. The pages are never touched, so asking costs nothing.
@@ -140,7 +140,7 @@ public final class Engine: @unchecked Sendable {
         guard (1...65_536).contains(batch) else { throw EngineError.invalidBatch(batch) }
         let expected = batch * shapes[0].elementCount
         guard input.count == expected else { throw EngineError.inputSize(expected: expected, got: input.count, batch: batch) }
-        try reserveActivations(batch: batch, keepingAll: keep(0) && keep(prepared.count / 2))
+        try reserveActivations(batch: batch, kept: prepared.indices.filter(keep))
         let parallel = Parallel(threads: threads)
         var current = input
         var kept: [[Float]] = []

@@ -60,7 +60,7 @@ public enum ImageWriter {
                 }
             }
             guard status == Int32(VGGC_OK) else {
-                var reason = String(cString: message).replacingTemporary(temporary, with: path)
+                var reason = String(cString: message).replacing(temporary, with: path)  // the user knows the target
                 if reason.isEmpty { reason = "error \(status)" }
                 if status == Int32(VGGC_ERR_IO) && systemError != 0 {
                     reason += " (\(String(cString: strerror(systemError))))"
@@ -109,9 +109,3 @@ public enum ImageWriteError: Error, Equatable, CustomStringConvertible, Sendable
     }
 }
 
-private extension String {
-    /// The shim names the file it was given, the temporary one; the user knows the target.
-    func replacingTemporary(_ temporary: String, with path: String) -> String {
-        replacing(temporary, with: path)
-    }
-}

@@ -11,7 +11,6 @@ public enum ONNXError: Error, Equatable, CustomStringConvertible, Sendable {
         public var description: String { "node #\(index) \(Display.text(opType)) \"\(Display.text(name))\": \(reason)" }
     }
 
-    case unreadable(path: String, reason: String)
     case notONNX(path: String, reason: String)
     case unsupportedOpset(domain: String, version: Int, supported: ClosedRange<Int>)
     /// Every unsupported node of the graph, in graph order (not just the first).
@@ -29,7 +28,6 @@ public enum ONNXError: Error, Equatable, CustomStringConvertible, Sendable {
     public var description: String {
         switch self {
         case let .malformedGraph(reason): return "the graph is not valid ONNX: \(reason)"
-        case let .unreadable(path, reason): return "cannot read \(Display.text(path)): \(reason)"
         case let .notONNX(path, reason): return "\(Display.text(path)) is not an ONNX model: \(reason)"
         case let .unsupportedOpset(domain, version, supported):
             return "operator set \(domain.isEmpty ? "ai.onnx" : domain) version \(version) is not supported; expected ai.onnx \(supported.lowerBound)...\(supported.upperBound)"

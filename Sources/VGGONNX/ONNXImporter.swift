@@ -67,14 +67,10 @@ public enum ONNXImporter {
 
     /// Decodes the file, memory-mapped so a file of hundreds of MB is not read twice.
     static func load(path: String) throws -> Onnx_ModelProto {
-        let data: Data
-        do {
-            let file = try InputFile.map(path)
-            data = file.count == 0 ? Data() : Data(bytesNoCopy: file.unsafeBaseAddress!, count: file.count,
+        // File problems (missing, a FIFO, a folder) are `FileError`s, as for every reader.
+        let file = try InputFile.map(path)
+        let data = file.count == 0 ? Data() : Data(bytesNoCopy: file.unsafeBaseAddress!, count: file.count,
                                                    deallocator: .custom { _, _ in withExtendedLifetime(file) {} })
-        } catch let e as FileError where e.problem == .notFound {
-            throw ONNXError.unreadable(path: path, reason: "no such file")
-        }  // other file problems (a FIFO, a folder) stay `FileError`s
         let proto: Onnx_ModelProto
         do { proto = try Onnx_ModelProto(serializedBytes: data) } catch {
             throw ONNXError.notONNX(path: path, reason: "protobuf decoding failed (\(error))")

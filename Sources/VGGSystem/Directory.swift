@@ -6,13 +6,6 @@ import Darwin
 
 /// Folder listings with every name preserved byte for byte (see `SystemPath`).
 public enum Directory {
-    /// One entry of a folder: its name and what it is (symlinks followed; a dangling one
-    /// is reported as `.symlink`).
-    public struct Entry: Sendable, Equatable {
-        public let name: String
-        public let kind: FileKind
-    }
-
     /// The names in `path` except "." and "..", sorted by their bytes (the same order on
     /// every machine and locale).
     public static func names(in path: String) throws -> [String] {
@@ -41,11 +34,19 @@ public enum Directory {
         return names.sorted { SystemPath.bytes(of: $0).lexicographicallyPrecedes(SystemPath.bytes(of: $1)) }
     }
 
-    /// The entries of `path` with their kinds, sorted by name bytes.
-    public static func entries(in path: String) throws -> [Entry] {
-        try names(in: path).map { name in
-            let full = SystemPath.join(path, name)
-            return Entry(name: name, kind: FileStatus.of(full)?.kind ?? .symlink)
+    /// Creates `path` and its missing parents (`mkdir -p`), by bytes; an existing folder is
+    /// fine, an existing file of another kind is an error.
+    public static func create(_ path: String) throws {
+        if let status = FileStatus.of(path) {
+            guard status.kind == .directory else {
+                throw FileError(.writeFailed(step: "creating the folder", reason: "it exists and is a \(status.kind)"), path: path)
+            }
+            return
+        }
+        let parent = SystemPath.directory(of: path)
+        if parent != path && FileStatus.of(parent) == nil { try create(parent) }
+        guard SystemPath.withCString(path, { mkdir($0, 0o755) }) == 0 || errno == EEXIST else {
+            throw FileError(.writeFailed(step: "creating the folder", reason: systemErrorText(errno)), path: path)
         }
     }
 

@@ -55,16 +55,7 @@ public enum InputFile {
     /// replaces files by rename, which leaves an existing mapping intact.
     public static func withContents<T>(of path: String, maxBytes: Int = .max,
                                        _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
-        let (fd, status) = try open(path, maxBytes: maxBytes)
-        defer { close(fd) }
-        let size = status.size
-        if size > 0, let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0),
-           base != UnsafeMutableRawPointer(bitPattern: -1) {
-            defer { munmap(base, size) }
-            return try body(UnsafeRawBufferPointer(start: base, count: size))
-        }
-        let bytes = try readAll(fd, expected: size, path: path)
-        return try bytes.withUnsafeBytes { try body($0) }
+        try map(path, maxBytes: maxBytes).withBytes(body)
     }
 
     /// The whole file, memory-mapped for as long as the returned object lives (for bytes

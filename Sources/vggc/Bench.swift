@@ -56,6 +56,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Python with onnxruntime for the ONNX Runtime column ('none' to skip).")
     var python = ".build/onnx-venv/bin/python"
 
+    @Option(help: "Seconds one ONNX Runtime, start-up or profiling run may take before it (and everything it started) is stopped.")
+    var timeout = 1800.0
+
     @Option(help: "Where models, sources and predictors are built.")
     var workDir = ".build/bench"
 
@@ -101,6 +104,7 @@ struct Bench: ParsableCommand {
         _ = try variants()
         guard try !suiteModels().isEmpty || !models.isEmpty else { throw ValidationError("nothing to benchmark: give --suite or model files") }
         guard (1...10_000).contains(runs) else { throw ValidationError("--runs must be 1...10000, got \(runs)") }
+        try validateTimeout(timeout)
     }
 
     static func suiteModel(_ name: String) throws -> Model {
@@ -121,13 +125,10 @@ struct Bench: ParsableCommand {
         return model
     }
 
-    /// Longest one ONNX Runtime or profiling run may take before it is stopped.
-    static let childTimeout = 1800.0
-
     func run() throws {
         let counts = try threadCounts()
         try vggc.run {
-            try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)
+            try Directory.create(workDir)
             var entries: [(name: String, path: String)] = try suiteModels().map { name in
                 let path = "\(workDir)/\(name).bin"
                 _ = try ModelFile.write(try Self.suiteModel(name), to: try OutputFile(path, inputs: models))
@@ -214,7 +215,7 @@ struct Bench: ParsableCommand {
         var best = Double.infinity
         for _ in 0..<5 {
             let start = DispatchTime.now().uptimeNanoseconds
-            let r = try Subprocess(predictor, ["--raw", file], timeout: Self.childTimeout).run()
+            let r = try Subprocess(predictor, ["--raw", file], timeout: timeout).run()
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
             // Exited normally with 0, or the time means nothing.
             guard r.status == 0 else {
@@ -230,7 +231,7 @@ struct Bench: ParsableCommand {
     func headShare(_ predictor: String, model: Model, threads: Int) throws -> Double? {
         let file = "\(workDir)/startup-input.f32"
         let text = try Subprocess(predictor, ["--raw", file, "--threads", "\(threads)", "--profile", "\(max(5, runs))"],
-                                  timeout: Self.childTimeout).run().stderrText
+                                  timeout: timeout).run().stderrText
         guard let line = text.split(separator: "\n").first(where: { $0.contains("dense head") }),
               let eq = line.range(of: "= ") else { return nil }
         return Double(line[eq.upperBound...].split(separator: " ").first ?? "")
@@ -241,7 +242,15 @@ struct Bench: ParsableCommand {
             .appendingPathComponent("Scripts/ort-bench.py").path
         let arguments = [FileManager.default.fileExists(atPath: script) ? script : "Scripts/ort-bench.py", onnx, "\(threads)", "\(runs)"]
             + (int8Calibration.map { ["--int8", $0] } ?? [])
-        let result = try Subprocess(python, arguments, timeout: Self.childTimeout).run()
+        // ONNX Runtime is a comparison column: a run that fails, hangs or floods loses the
+        // column, not the benchmark.
+        let result: Subprocess.Result
+        do {
+            result = try Subprocess(python, arguments, timeout: timeout).run()
+        } catch let e as SubprocessError {
+            printWarning("ONNX Runtime run failed for \(onnx): \(e)")
+            return (nil, nil, nil)
+        }
         guard result.status == 0, let obj = try? JSONSerialization.jsonObject(with: Data(result.stdout)) as? [String: Any] else {
             printWarning("ONNX Runtime run failed for \(onnx) (status \(result.status)): \(result.stderrText.suffix(300))")
             return (nil, nil, nil)

@@ -6,7 +6,6 @@ import VGGFormat
 import VGGImage
 import VGGCheck
 import VGGTrain
-import VGGONNX
 import VGGSystem
 
 /// The exit codes of every subcommand (sysexits.h values, documented in `vggc --help`).
@@ -52,7 +51,6 @@ func exitStatus(for error: Error) -> Int32 {
         if case .predictorMissing = e { return Exit.noInput }
         return Exit.dataError
     case is ImageFolderMissing: return Exit.noInput
-    case let ONNXError.unreadable(_, reason) where reason == "no such file": return Exit.noInput
     case let e as TrainingError where e == .interruptedBeforeFirstEpoch: return Exit.interrupted
     case let e as TrainingError:
         if case .invalidOption = e { return Exit.usage }  // found once the data or base is known

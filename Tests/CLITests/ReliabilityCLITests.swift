@@ -13,32 +13,11 @@ import Glibc
 /// Each test here reproduces one way vggc used to lose data, hang or guess.
 @Suite("vggc never destroys data", .serialized)
 struct OutputSafetyCLITests {
-    /// A small model and a gray PNG in a fresh folder.
-    struct Fixture {
-        let dir: URL
-        func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
-        var model: String { path("m.bin") }
-        var image: String { path("x.png") }
-
-        init() throws {
-            dir = try temporaryDirectory()
-            let created = try CLI.run(["create", "--arch", "vgg11", "--width", "0.125", "--input", "32x32x1",
-                                       "--head", "small:8", "--seed", "3", "-o", model])
-            #expect(created.status == 0, "\(created.stderr)")
-            let samples = (0..<(40 * 36)).map { UInt16(($0 * 7) % 256) }
-            var err = [CChar](repeating: 0, count: 256)
-            #expect(vggc_png_write(image, 40, 36, Int32(VGGC_COLOR_GRAY), 8, 0, samples, nil, 0, nil, 0, &err, 256) == Int32(VGGC_OK))
-        }
-
-        func digest(_ name: String) throws -> Data { try Data(contentsOf: dir.appendingPathComponent(name)) }
-        func remove() { try? FileManager.default.removeItem(at: dir) }
-    }
-
     static let create = ["create", "--arch", "vgg11", "--width", "0.125", "--input", "32x32x1", "--head", "small:8"]
 
     @Test("create, train, export and import refuse a FIFO, a folder or a device as output, and leave it as it was")
     func nonRegularOutputs() throws {
-        let f = try Fixture()
+        let f = try CLITests.Fixture()
         defer { f.remove() }
         #expect(mkfifo(f.path("pipe"), 0o644) == 0)
         #expect(mkdir(f.path("folder"), 0o755) == 0)
@@ -62,12 +41,12 @@ struct OutputSafetyCLITests {
         #expect(FileStatus.ofLink(f.path("pipe"))?.kind == .fifo && FileStatus.ofLink(f.path("folder"))?.kind == .directory)
         #expect(FileStatus.of("/dev/null")?.kind == .characterDevice)
         #expect(FileStatus.ofLink("/dev/null.history.csv") == nil && FileStatus.ofLink(f.path("pipe.history.png")) == nil)
-        #expect(Set(try Directory.names(in: f.dir.path)) == ["folder", "m.bin", "m.onnx", "pipe", "x.png"])
+        #expect(Set(try Directory.names(in: f.dir.path)) == ["broken.png", "folder", "m.bin", "m.onnx", "pipe", "x.png"])
     }
 
     @Test("an output that is one of the command's inputs is refused (exit 64) and the input survives")
     func outputIsInput() throws {
-        let f = try Fixture()
+        let f = try CLITests.Fixture()
         defer { f.remove() }
         _ = try CLI.run(["export", f.model, "-o", f.path("m.onnx")])
         #expect(link(f.model, f.path("hard.bin")) == 0)
@@ -95,7 +74,7 @@ struct OutputSafetyCLITests {
 
     @Test("compile checks its output before building: a folder, a missing folder, an unknown CPU")
     func compileChecksFirst() throws {
-        let f = try Fixture()
+        let f = try CLITests.Fixture()
         defer { f.remove() }
         let start = Date()
         let folder = try CLI.run(["compile", f.model, "-o", f.dir.path, "--source-dir", f.path("src")])
@@ -111,7 +90,7 @@ struct OutputSafetyCLITests {
 
     @Test("a writer killed at any moment leaves the old file or a complete new one; the next write removes its leftovers")
     func writerKilledAtRandom() throws {
-        let f = try Fixture()
+        let f = try CLITests.Fixture()
         defer { f.remove() }
         // Large enough that writing takes a while (≈ 50 MB).
         let big = ["create", "--arch", "vgg16", "--width", "0.5", "--input", "64x64x1", "--head", "classic:1024"]
@@ -145,7 +124,7 @@ struct OutputSafetyCLITests {
 
     @Test("Ctrl-C during compile stops the compiler, keeps the previous predictor and leaves no partial file")
     func compileInterrupted() throws {
-        let f = try Fixture()
+        let f = try CLITests.Fixture()
         defer { f.remove() }
         let predictor = f.path("p")
         try Data("the previous predictor".utf8).write(to: URL(fileURLWithPath: predictor))
@@ -177,6 +156,12 @@ struct OutputSafetyCLITests {
     }
 }
 
+extension CLITests.Fixture {
+    func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+    func digest(_ name: String) throws -> Data { try Data(contentsOf: dir.appendingPathComponent(name)) }
+    func remove() { try? FileManager.default.removeItem(at: dir) }
+}
+
 /// One small compiled predictor, shared by the tests that run it.
 struct SharedPredictor {
     let dir: URL
@@ -184,7 +169,7 @@ struct SharedPredictor {
     func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
 
     static let built: Result<SharedPredictor, Error> = Result {
-        let f = try OutputSafetyCLITests.Fixture()
+        let f = try CLITests.Fixture()
         let binary = f.path("p")
         let r = try CLI.run(["compile", f.model, "-o", binary, "--source-dir", f.path("src")])
         guard r.status == 0 else { throw CLIFailure(text: r.stderr) }
@@ -312,7 +297,7 @@ struct PredictorReliabilityTests {
 struct NoHangCLITests {
     @Test("a FIFO or a device as the model file is refused at once")
     func specialModelFiles() throws {
-        let f = try OutputSafetyCLITests.Fixture()
+        let f = try CLITests.Fixture()
         defer { f.remove() }
         #expect(mkfifo(f.path("pipe.bin"), 0o644) == 0)
         let start = Date()
@@ -357,7 +342,7 @@ struct NoHangCLITests {
 
     @Test("check and eval stop a hanging, flooding or orphaning predictor, with a clear error and no survivors")
     func hostilePredictors() throws {
-        let f = try OutputSafetyCLITests.Fixture()
+        let f = try CLITests.Fixture()
         defer { f.remove() }
         let hash = try ModelFile.read(path: f.model).info.hash
         let marker = "vggc-hostile-\(getpid())"
@@ -398,7 +383,7 @@ struct NoHangCLITests {
 
     @Test("fuzz: random hostile behaviours, always a verdict in bounded time, never a survivor")
     func hostileFuzz() throws {
-        let f = try OutputSafetyCLITests.Fixture()
+        let f = try CLITests.Fixture()
         defer { f.remove() }
         let hash = try ModelFile.read(path: f.model).info.hash
         let marker = "vggc-fuzz-\(getpid())"
@@ -488,7 +473,7 @@ struct MemoryBoundCLITests {
 
     @Test("a 900 MiB sparse file that starts with a PNG is not read whole; a big RGBA16 image costs its samples, not four Float copies")
     func boundedDecoding() throws {
-        let f = try OutputSafetyCLITests.Fixture()
+        let f = try CLITests.Fixture()
         defer { f.remove() }
         // The fixture's PNG, then zeros up to 900 MiB (sparse: no disk used).
         let sparse = f.path("sparse.png")

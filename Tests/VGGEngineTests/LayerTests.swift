@@ -195,9 +195,9 @@ struct EngineTests {
     ])
     m.initializeParameters(seed: 1)
     let engine = try Engine(model: m, threads: 1)
-    try engine.reserveActivations(batch: 2, keepingAll: true)
+    try engine.reserveActivations(batch: 2, kept: [0, 1, 2, 3])
     // 2^40 images' worth: no system grants it, and the engine says so before allocating.
-    #expect(throws: EngineError.outOfMemory(bytes: (1 << 40) * (64 * 64 * 9) * 4, batch: 1 << 40)) {
-        try engine.reserveActivations(batch: 1 << 40, keepingAll: false)
+    #expect(throws: EngineError.outOfMemory(bytes: (1 << 40) * (64 * 64 * 9 + 2) * 4, batch: 1 << 40)) {
+        try engine.reserveActivations(batch: 1 << 40, kept: [3])
     }
 }

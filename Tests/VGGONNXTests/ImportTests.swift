@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VGGCore
 import VGGEngine
+import VGGSystem
 @testable import VGGONNX
 
 /// Fixtures built and run by ONNX Runtime (Scripts/make-onnx-fixtures.py), checked against
@@ -128,7 +129,7 @@ func importedModelMatchesONNXRuntime(_ name: String) throws {
     #expect(throws: ONNXError.self) { try ONNXImporter.importModel(path: dir.appendingPathComponent("cut.onnx").path) }
     try Data().write(to: dir.appendingPathComponent("empty.onnx"))
     #expect(throws: ONNXError.self) { try ONNXImporter.importModel(path: dir.appendingPathComponent("empty.onnx").path) }
-    #expect(throws: ONNXError.unreadable(path: "/nonexistent.onnx", reason: "no such file")) {
+    #expect(throws: FileError(.notFound, path: "/nonexistent.onnx")) {
         try ONNXImporter.importModel(path: "/nonexistent.onnx")
     }
     // External data that is missing is named.

@@ -83,7 +83,7 @@ struct OutputFileTests {
         // A writer that fails leaves the old file and no temporary one.
         struct Boom: Error {}
         #expect(throws: Boom.self) { try OutputFile(dir.file("tool")).write(creatingWith: { path in
-            FileManager_create(path, "partial")
+            createFile(atBytePath: path, "partial")
             throw Boom()
         }) }
         #expect(dir.read("tool") == "v2")
@@ -106,7 +106,7 @@ struct OutputFileTests {
 }
 
 /// Creates a file with `text` at a byte path (what a C writer given the temporary path does).
-func FileManager_create(_ path: String, _ text: String) {
+func createFile(atBytePath path: String, _ text: String) {
     let fd = SystemPath.withCString(path) { open($0, O_WRONLY | O_CREAT | O_EXCL, 0o644) }
     if fd >= 0 {
         _ = text.withCString { write(fd, $0, strlen($0)) }

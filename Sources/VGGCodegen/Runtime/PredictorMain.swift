@@ -149,7 +149,7 @@ struct Predictor {
             }
         }
         if let out = rawOut {
-            do { try out.write(records.flatMap { v in withUnsafeBytes(of: v.bitPattern.littleEndian) { Array($0) } }) }
+            do { try out.write(records.map { $0.bitPattern.littleEndian }.withUnsafeBytes { Array($0) }) }
             catch { fail("\(error)", PredictorExit.cantCreate) }
         }
         if o.json {
