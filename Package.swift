@@ -57,7 +57,13 @@ let package = Package(
         // linked into vggc: embedded into every predictor's source, and tested from here.
         .target(name: "CPredictorKernels"),
         // Code generator: a model → specialized Swift source + packed weights → a predictor.
-        .target(name: "VGGCodegen", dependencies: ["VGGCore", "VGGSystem"], exclude: ["Runtime"]),
+        // The predictor runtime (Runtime/, the shared image and system files, the C kernels)
+        // is embedded at build time by the EmbedRuntime plugin, which also hashes every
+        // source that can change the output into the generator's identity.
+        .target(name: "VGGCodegen", dependencies: ["VGGCore", "VGGSystem"], exclude: ["Runtime"],
+                plugins: ["EmbedRuntime"]),
+        .executableTarget(name: "RuntimeEmbedder", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .plugin(name: "EmbedRuntime", capability: .buildTool(), dependencies: ["RuntimeEmbedder"]),
         // `vggc check`: a predictor against the engine, within propagated error bounds.
         .target(name: "VGGCheck", dependencies: ["VGGCore", "VGGSystem", "VGGEngine", "VGGImage"]),
         // The command-line tool.
@@ -77,7 +83,7 @@ let package = Package(
                     swiftSettings: fastMath),
         .testTarget(name: "VGGCodegenTests", dependencies: ["VGGCodegen", "VGGCheck", "VGGCore", "VGGEngine", "VGGSystem", "CPredictorKernels"],
                     exclude: ["Snapshots"]),
-        .testTarget(name: "CLITests", dependencies: ["vggc", "VGGCore", "VGGFormat", "VGGSystem", "CImageCodecs", "CPredictorKernels"]),
+        .testTarget(name: "CLITests", dependencies: ["vggc", "VGGCodegen", "VGGCore", "VGGFormat", "VGGSystem", "CImageCodecs", "CPredictorKernels"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,3 +1,4 @@
+// Copied from Sources/VGGImage/DecodedImage+Channels.swift by vggc compile. Do not edit this copy: edit the original.
 extension DecodedImage {
     /// ITU-R BT.601 luma weights, applied to the stored (gamma-encoded) values as most
     /// imaging libraries do (PIL's `convert("L")`, OpenCV's `cvtColor`).

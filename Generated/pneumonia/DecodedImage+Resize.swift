@@ -1,3 +1,4 @@
+// Copied from Sources/VGGImage/DecodedImage+Resize.swift by vggc compile. Do not edit this copy: edit the original.
 
 /// The filter taps of one axis: for every output index `o`, the source indices
 /// `source[first[o] ..< first[o + 1]]` (ascending) and their weights `weight[...]`.

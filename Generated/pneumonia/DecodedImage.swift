@@ -1,3 +1,4 @@
+// Copied from Sources/VGGImage/DecodedImage.swift by vggc compile. Do not edit this copy: edit the original.
 /// A decoded image with samples on the 0...255 scale, whatever the file's bit depth.
 ///
 /// Layout: `samples[(y * width + x) * channels + c]` (interleaved, row-major, top row first).

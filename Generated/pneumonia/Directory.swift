@@ -1,3 +1,4 @@
+// Copied from Sources/VGGSystem/Directory.swift by vggc compile. Do not edit this copy: edit the original.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

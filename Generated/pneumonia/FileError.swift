@@ -1,3 +1,4 @@
+// Copied from Sources/VGGSystem/FileError.swift by vggc compile. Do not edit this copy: edit the original.
 /// Why a file could not be read or written, named by its path. File-system problems of
 /// every reader and writer in vggc (models, ONNX graphs, images, charts, predictors) are
 /// this one type, so the command line maps them to exit codes in one place.

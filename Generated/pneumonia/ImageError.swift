@@ -1,3 +1,4 @@
+// Copied from Sources/VGGImage/ImageError.swift by vggc compile. Do not edit this copy: edit the original.
 
 /// Why an image file could not be turned into pixels. Every case carries the file path (as
 /// the caller gave it) so a message in a batch of thousands names the culprit.

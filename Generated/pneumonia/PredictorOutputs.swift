@@ -1,4 +1,5 @@
-// PredictorOutputs.swift — part of the predictor runtime (embedded by Scripts/embed-runtime):
+// Copied from Sources/VGGCodegen/Runtime/PredictorOutputs.swift by vggc compile. Do not edit this copy: edit the original.
+// PredictorOutputs.swift — part of the predictor runtime (embedded by Plugins/EmbedRuntime):
 // what the predictor writes besides its answers — per-step profiles (--profile) and
 // per-step tensors for `vggc check` (--dump-layers).
 #if canImport(Glibc)
@@ -24,7 +25,8 @@ extension Predictor {
         let total = medians.reduce(0, +)
         printError("\(program): profile \(name): \(runs) runs, \(threads) thread(s), median per step")
         for k in 0..<n {
-            printError("  \(k)  \(Network.stepAlgorithms[k] == "winograd4x4" ? "conv (winograd)" : Network.stepKinds[k])  \(ms(medians[k])) ms  \(format("%.1f", 100 * medians[k] / total)) %  \(Network.steps[k])")
+            let kind = StepAlgorithm(rawValue: Network.stepAlgorithms[k])?.profileName(kind: Network.stepKinds[k]) ?? Network.stepKinds[k]
+            printError("  \(k)  \(kind)  \(ms(medians[k])) ms  \(format("%.1f", 100 * medians[k] / total)) %  \(Network.steps[k])")
         }
         let head = (0..<n).filter { Network.stepKinds[$0] == "dense" }.map { medians[$0] }.reduce(0, +)
         printError("  total \(ms(total)) ms; dense head \(ms(head)) ms = \(format("%.1f", 100 * head / total)) %")

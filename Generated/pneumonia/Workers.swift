@@ -1,4 +1,5 @@
-// Workers.swift — part of the predictor runtime (embedded by Scripts/embed-runtime).
+// Copied from Sources/VGGCodegen/Runtime/Workers.swift by vggc compile. Do not edit this copy: edit the original.
+// Workers.swift — part of the predictor runtime (embedded by Plugins/EmbedRuntime).
 //
 // Persistent worker threads for the generated steps' `parallelRanges` / `parallelChunks`.
 // Why not DispatchQueue.concurrentPerform: between two steps its threads park, and waking

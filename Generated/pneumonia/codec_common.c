@@ -1,3 +1,4 @@
+/* Copied from Sources/CImageCodecs/codec_common.c by vggc compile. Do not edit this copy: edit the original. */
 /* Small helpers shared by png_codec.c and jpeg_codec.c. */
 #include "codec_internal.h"
 #include "image_codecs.h"

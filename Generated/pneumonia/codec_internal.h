@@ -1,3 +1,4 @@
+/* Copied from Sources/CImageCodecs/codec_internal.h by vggc compile. Do not edit this copy: edit the original. */
 /* Helpers shared by the codec .c files (not part of the public header). */
 #ifndef VGGC_CODEC_INTERNAL_H
 #define VGGC_CODEC_INTERNAL_H

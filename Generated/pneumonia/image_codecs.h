@@ -1,3 +1,4 @@
+/* Copied from Sources/CImageCodecs/include/image_codecs.h by vggc compile. Do not edit this copy: edit the original. */
 /*
  * image_codecs.h — a tiny C layer over libpng and libjpeg(-turbo).
  *

@@ -1,3 +1,4 @@
+/* Copied from Sources/CImageCodecs/jpeg_codec.c by vggc compile. Do not edit this copy: edit the original. */
 /*
  * JPEG decoding and writing with the libjpeg API (libjpeg-turbo provides it).
  *

@@ -1,3 +1,4 @@
+/* Copied from Sources/CImageCodecs/png_codec.c by vggc compile. Do not edit this copy: edit the original. */
 /*
  * PNG decoding and writing with the classic libpng API.
  *

@@ -1,3 +1,4 @@
+/* Copied from Sources/CPredictorKernels/include/predictor_kernels.h by vggc compile. Do not edit this copy: edit the original. */
 // predictor_kernels.h — the predictor's C kernels: what Swift cannot spell.
 //
 // Swift has no bfloat16 type and no x86 intrinsics, so `vdpbf16ps` (AVX512-BF16: two
@@ -37,7 +38,6 @@ typedef struct {
     int outHeight, outWidth;  ///< convolution output size (before the pool)
     int relu;         ///< 1: ReLU after everything (NaN kept, as the engine does)
     int pool;         ///< 1: 2×2 stride-2 max-pool fused
-    int shift;        ///< fault injection only: elements added to every input offset (else 0)
 } vggc_conv_bf16_args;
 
 /// 1 when this CPU executes AVX512-BF16 (and AVX512F/BW/VL), else 0.
@@ -84,7 +84,7 @@ typedef struct {
     int keepFloat;
     long xRowStride;  ///< elements between input rows
     long yRowStride;  ///< elements between output rows (pooled rows when pool)
-    int cin, cout, lanes, kh, kw, sh, sw, outHeight, outWidth, relu, pool, shift;
+    int cin, cout, lanes, kh, kw, sh, sw, outHeight, outWidth, relu, pool;
 } vggc_conv_int8_args;
 
 /// 1 when this CPU executes AVX512-VNNI (and AVX512F/BW/VL), else 0.

@@ -26,12 +26,6 @@
 #define TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
 #define INLINE static inline __attribute__((always_inline))
 
-int vggc_cpu_has_bf16(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
-        && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bf16");
-}
-
 // Pixels per register tile: 8 × 32 channels or 16 × 16 channels, 16 accumulators.
 static int tilePixels(const vggc_conv_bf16_args *a) { return a->lanes == 32 ? 8 : 16; }
 

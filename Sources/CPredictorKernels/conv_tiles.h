@@ -12,11 +12,11 @@
 /// The settings the tiling reads; both kernels' argument structs have these fields.
 typedef struct {
     long xRowStride, yRowStride;
-    int cin, cout, lanes, sh, sw, outHeight, outWidth, pool, shift;
+    int cin, cout, lanes, sh, sw, outHeight, outWidth, pool;
 } TileGeometry;
 
 #define TILE_GEOMETRY(a) ((TileGeometry){(a)->xRowStride, (a)->yRowStride, (a)->cin, (a)->cout, (a)->lanes, \
-                                         (a)->sh, (a)->sw, (a)->outHeight, (a)->outWidth, (a)->pool, (a)->shift})
+                                         (a)->sh, (a)->sw, (a)->outHeight, (a)->outWidth, (a)->pool})
 
 /// Output pixels per unit: the tile's P conv pixels, or P/2 pooled ones.
 TILES_INLINE int unitPixels(TileGeometry g, int P) { return g.pool ? P / 2 : P; }
@@ -57,9 +57,9 @@ TILES_INLINE int unitOffsets(TileGeometry g, int P, long u, int ob, long yoff[16
         if (g.pool) {
             for (int h = 0; h < 2; h++)
                 for (int e = 0; e < 2; e++)
-                    off[h][2 * q + e] = (2 * r + h) * g.sh * g.xRowStride + (2 * c + e) * g.sw * g.cin + g.shift;
+                    off[h][2 * q + e] = (2 * r + h) * g.sh * g.xRowStride + (2 * c + e) * g.sw * g.cin;
         } else {
-            off[0][q] = r * g.sh * g.xRowStride + c * g.sw * g.cin + g.shift;
+            off[0][q] = r * g.sh * g.xRowStride + c * g.sw * g.cin;
         }
         if (first + q + 1 < total && ++c == ow) { c = 0; r++; }
     }

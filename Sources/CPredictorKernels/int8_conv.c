@@ -21,12 +21,6 @@
 #define TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 #define INLINE static inline __attribute__((always_inline))
 
-int vggc_cpu_has_vnni(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
-        && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
-}
-
 static int tilePixels(const vggc_conv_int8_args *a) { return a->lanes == 32 ? 8 : 16; }
 
 // A dense layer: a 1×1 convolution of one pixel. Its work units are output blocks (so the

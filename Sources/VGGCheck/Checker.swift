@@ -39,7 +39,7 @@ public struct Checker {
     public init(model: Model, predictor: PredictorProcess, threads: Int = Engine.defaultThreads,
                 precision: Precision = .fp32) throws {
         self.precision = precision
-        let model = precision == .bf16 ? try model.bf16Emulation() : precision == .int8 ? try model.foldingBatchNorms() : model
+        let model = try model.computed(at: precision)
         self.model = model
         self.engine = try Engine(model: model, threads: threads)
         self.predictor = predictor
@@ -178,7 +178,8 @@ public struct Checker {
             next = last + 1
             // A Winograd step gets that algorithm's bound (docs/verification.md); only a
             // convolution can be one, which the engine checks.
-            let winograd: Set<Int> = trace.algorithms[k] == "winograd4x4" ? [first] : []
+            let algorithm = trace.algorithms[k]
+            let winograd: Set<Int> = algorithm.isWinograd ? [first] : []
             // A bf16 predictor rounds a convolution's or dense layer's input to bfloat16: so
             // does the definition it is checked against.
             if precision == .bf16, [.conv2D, .dense].contains(model.layers[first].layer.kind) {
@@ -186,8 +187,9 @@ public struct Checker {
             }
             // An int8 step is defined exactly: the integer reference, then the stage's exact
             // layers (ReLU, pool) on the engine; it must match bit for bit (bound 0).
-            guard (trace.algorithms[k] == "int8") == (int8Layers[first] != nil) else {
-                throw CheckError.badInt8Layer(model.layers[first].name)
+            guard (algorithm == .int8) == (int8Layers[first] != nil) else { throw CheckError.badInt8Layer(model.layers[first].name) }
+            guard !algorithm.roundsInputToBF16 || precision == .bf16 else {
+                throw CheckError.algorithmPrecision(step: step, algorithm: algorithm, precision: precision)
             }
             let (outputs, bounds): ([[Float]], [[Float]])
             if let q = int8Layers[first] {

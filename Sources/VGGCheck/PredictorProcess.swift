@@ -16,6 +16,8 @@ public enum CheckError: Error, Equatable, CustomStringConvertible {
     /// An int8 predictor's calibration names a layer that int8 cannot quantize, or a step
     /// claims int8 for a layer without one.
     case badInt8Layer(String)
+    /// A step claims an algorithm of another precision than the predictor's.
+    case algorithmPrecision(step: String, algorithm: StepAlgorithm, precision: Precision)
     /// The predictor hung, flooded its output or could not be started.
     case predictorProcess(SubprocessError)
     /// A file the predictor was asked to write is missing or unreadable.
@@ -39,6 +41,8 @@ public enum CheckError: Error, Equatable, CustomStringConvertible {
             return "the predictor says it computes in precision \(name); this vggc knows \(Precision.allCases.map(\.rawValue).joined(separator: ", "))"
         case let .badInt8Layer(layer):
             return "the int8 predictor's calibration and steps disagree on layer \(layer) (only a Conv2D or Dense after a ReLU is int8, and only with a calibrated maximum)"
+        case let .algorithmPrecision(step, algorithm, precision):
+            return "the predictor's step \(step) says it computes \(algorithm.rawValue), which a \(precision.rawValue) predictor does not"
         case .noInputs: return "nothing to compare: give --random N > 0 or --images DIR with readable images"
         case let .predictorProcess(error): return "predictor \(error)"
         case let .predictorOutputMissing(path, reason):
@@ -153,8 +157,8 @@ public struct PredictorProcess {
 
     public struct Trace {
         public var steps: [(name: String, values: [Float])]
-        /// Per step, how the predictor computed it: `direct`, `winograd4x4`, `int8`, or `-`.
-        public var algorithms: [String]
+        /// Per step, how the predictor computed it.
+        public var algorithms: [StepAlgorithm]
         public var output: [Float]
     }
 
@@ -174,7 +178,7 @@ public struct PredictorProcess {
         }
         try run(args, inputs: 1)
         let listing = String(decoding: try readOutput(dumps.appendingPathComponent("steps.txt")), as: UTF8.self)
-        var algorithms: [String] = []
+        var algorithms: [StepAlgorithm] = []
         let steps = try listing.split(separator: "\n").map { line -> (name: String, values: [Float]) in
             // "INDEX NAME COUNT [ALGORITHM]" per line (NAME joins fused layers with "+");
             // anything else means the predictor is not one of ours.
@@ -183,8 +187,9 @@ public struct PredictorProcess {
                   parts[1].allSatisfy({ $0.isLetter || $0.isNumber || "_-+".contains($0) }) else {
                 throw CheckError.unknownStep(String(line))
             }
-            let algorithm = parts.count >= 4 ? String(parts[3]) : "direct"
-            guard ["direct", "winograd4x4", "int8", "-"].contains(algorithm) else { throw CheckError.unknownStep(String(line)) }
+            guard let algorithm = parts.count >= 4 ? StepAlgorithm(rawValue: String(parts[3])) : .direct else {
+                throw CheckError.unknownStep(String(line))
+            }
             algorithms.append(algorithm)
             let name = String(parts[1])
             let file = dumps.appendingPathComponent("\(index < 10 ? "0" : "")\(index)_\(name).f32")

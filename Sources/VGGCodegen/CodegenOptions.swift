@@ -23,7 +23,8 @@ public struct CodegenOptions: Sendable {
     /// int8: where the maxima came from, for the recorded command line (`--calibrate DIR
     /// --calibration-images N`).
     public var int8Calibration: String?
-    /// Deliberate bugs, for tests that prove `vggc check` catches them. Never set by users.
+    /// Deliberate bugs, for tests that prove `vggc check` catches them (FaultInjection.swift).
+    /// Never set by users.
     public var faults: [Fault]
 
     public init(name: String, modelHash: String, targetCPU: String = "native", unrollTaps: Bool = false,
@@ -51,8 +52,6 @@ public struct CodegenOptions: Sendable {
         /// without `--dump-layers` — a fast path that differs from the one the stages check.
         case unobservedShift(layer: String)
     }
-
-    func has(_ f: (Fault) -> Bool) -> Bool { faults.contains(where: f) }
 }
 
 /// Where the generator uses Winograd F(4×4, 3×3) instead of direct convolution.

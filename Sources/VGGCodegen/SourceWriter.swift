@@ -10,6 +10,11 @@ struct SourceWriter {
 
     mutating func comment(_ s: String) { line("// " + s) }
 
+    /// Appends another writer's text line by line, indented to the current depth.
+    mutating func append(_ other: String) {
+        for l in other.split(separator: "\n", omittingEmptySubsequences: false).dropLast() { line(String(l)) }
+    }
+
     /// `header {` … `}` with the body indented.
     mutating func block(_ header: String, _ body: (inout SourceWriter) -> Void) {
         line(header + " {")

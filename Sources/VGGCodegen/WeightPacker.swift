@@ -64,24 +64,19 @@ func convLanes(_ cout: Int) -> Int { cout % 32 == 0 ? 32 : 16 }
 /// over the threads and each block's accumulators stay in registers.
 func denseLanes(_ outputs: Int) -> Int { min(8, (outputs + 15) / 16) * 16 }
 
-/// Weights and bias after folding a following batch norm, in the original layout
-/// (`[…, out]` with the output channel fastest), faults applied.
-func foldedParameters(model: Model, layer: String, outputs: Int, hasBias: Bool, batchNorm: (BatchNorm, String)?,
-                      options: CodegenOptions) -> (weight: [Float], bias: [Float]) {
+/// A convolution or dense step's weight and bias in the original layout (`[…, out]`, the
+/// output channel fastest), its batch norm folded in; a zero bias when the layer has none.
+func foldedParameters(_ model: Model, _ step: Schedule.Step) -> (weight: [Float], bias: [Float]) {
+    let layer = model.layers[step.layers[0]].name
+    let (outputs, hasBias, bn): (Int, Bool, BatchNorm?)
+    switch step.kind {
+    case let .conv(conv, _, batchNorm): (outputs, hasBias, bn) = (conv.outChannels, conv.hasBias, batchNorm)
+    case let .dense(dense, batchNorm): (outputs, hasBias, bn) = (dense.outFeatures, dense.hasBias, batchNorm)
+    default: preconditionFailure("\(step.name) has no weights")
+    }
     var weight = model.tensors["\(layer).weight"]!.data
     var bias = hasBias ? model.tensors["\(layer).bias"]!.data : [Float](repeating: 0, count: outputs)
-    for fault in options.faults {
-        switch fault {
-        case let .perturbWeight(l, index, delta) where l == layer: weight[index] += delta
-        case let .dropBias(l) where l == layer: bias = [Float](repeating: 0, count: outputs)
-        default: break
-        }
-    }
-    if let (bn, name) = batchNorm { model.foldBatchNorm(bn, named: name, weight: &weight, bias: &bias) }
-    if options.has({ $0 == .swapChannels(layer: layer) }) && outputs > 1 {
-        for r in 0..<(weight.count / outputs) { weight.swapAt(r * outputs, r * outputs + 1) }
-        bias.swapAt(0, 1)
-    }
+    if let bn { model.foldBatchNorm(bn, named: model.layers[step.layers[1]].name, weight: &weight, bias: &bias) }
     return (weight, bias)
 }
 

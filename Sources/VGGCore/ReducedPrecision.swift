@@ -34,6 +34,18 @@ extension Float {
 }
 
 extension Model {
+    /// The float32 model a predictor of `precision` computes, as the one definition the
+    /// generator builds from and `vggc check` verifies against: fp32, the model itself; bf16,
+    /// `bf16Emulation()` (run on bfloat16-rounded conv/dense inputs); int8, the BN-folded
+    /// model whose quantized layers are then defined by `Int8Layer` (Int8Quantization.swift).
+    public func computed(at precision: Precision) throws -> Model {
+        switch precision {
+        case .fp32: return self
+        case .bf16: return try bf16Emulation()
+        case .int8: return try foldingBatchNorms()
+        }
+    }
+
     /// Folds BatchNorm `name` into the weights (`[…, outputs]`, output fastest) and bias of
     /// the conv/dense layer before it: `W·s` and `(b − mean)·s + β` with
     /// `s = γ/√(variance + ε)`, each computed in Double and rounded once. The one fold of the

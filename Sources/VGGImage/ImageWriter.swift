@@ -74,7 +74,7 @@ public enum ImageWriter {
 /// Why an image could not be written. Every case names the file.
 ///
 /// Separate from `ImageError` because that type is copied verbatim into every generated
-/// predictor (see Scripts/embed-runtime), which only ever reads images.
+/// predictor (see Plugins/EmbedRuntime), which only ever reads images.
 public enum ImageWriteError: Error, Equatable, CustomStringConvertible, Sendable {
     /// Width or height is outside 1...65535.
     case invalidSize(path: String, width: Int, height: Int)

@@ -3,6 +3,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import VGGCodegen
 import VGGCore
 import VGGSystem
 
@@ -32,7 +33,7 @@ struct VGGC: ParsableCommand {
         Outputs are replaced atomically and never destroy an input or a device;
         docs/reliability.md says what else you can rely on.
         """,
-        version: ToolchainVersion.string,
+        version: "\(ToolchainVersion.string) (generator \(GeneratorIdentity.string))",
         subcommands: [Create.self, Train.self, Eval.self, Import.self, Export.self, Inspect.self, Predict.self, Compile.self, Check.self, Bench.self]
     )
 

@@ -2,6 +2,7 @@ import CImageCodecs
 import CPredictorKernels
 import Foundation
 import Testing
+import VGGCodegen
 import VGGCore
 import VGGFormat
 
@@ -110,6 +111,7 @@ struct CLITests {
         #expect(r.status == 0)
         for code in ["64", "65", "66"] { #expect(r.stdout.contains(code)) }
         #expect(try CLI.run(["--version"]).stdout.contains(ToolchainVersion.string))
+        #expect(try CLI.run(["--version"]).stdout.contains(GeneratorIdentity.string))
     }
 }
 
@@ -247,14 +249,22 @@ struct GeneratedUpToDateTests {
         }
     }
 
-    /// RuntimeSources.swift embeds the predictor runtime; it must match the files it copies.
-    @Test func embeddedRuntimeIsCurrent() throws {
+    /// A fresh clone has Generated/pneumonia without its weights.bin (ignored by git): its
+    /// build.sh says what to run instead of failing in the assembler.
+    @Test func generatedFolderWithoutWeightsSaysWhatToRun() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let copy = dir.appendingPathComponent("pneumonia")
+        try FileManager.default.copyItem(at: Self.root.appendingPathComponent("Generated/pneumonia"), to: copy)
+        try? FileManager.default.removeItem(at: copy.appendingPathComponent("weights.bin"))
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", Self.root.appendingPathComponent("Scripts/embed-runtime").path, "--check"]
-        p.currentDirectoryURL = Self.root
+        p.executableURL = copy.appendingPathComponent("build.sh")
+        let err = Pipe()
+        p.standardError = err
         try p.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "Sources/VGGCodegen/RuntimeSources.swift is stale: run Scripts/embed-runtime")
+        #expect(p.terminationStatus == 66)
+        #expect(text.contains("weights.bin is missing") && text.contains("vggc compile <path to>/pneumonia.bin --name pneumonia"))
     }
 }

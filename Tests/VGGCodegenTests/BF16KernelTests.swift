@@ -101,7 +101,7 @@ struct BF16KernelTests {
                         x: xp.baseAddress!, w: wp.baseAddress!, bias: bp.baseAddress!, y: yp.baseAddress!, yh: hp.baseAddress!,
                         keepFloat: keepFloat, xRowStride: pw * s.cin, yRowStride: yw * s.cout, cin: Int32(s.cin),
                         cout: Int32(s.cout), lanes: Int32(lanes), kh: 3, kw: 3, sh: Int32(s.stride), sw: Int32(s.stride),
-                        outHeight: Int32(oh), outWidth: Int32(ow), relu: s.relu ? 1 : 0, pool: s.pool ? 1 : 0, shift: 0)
+                        outHeight: Int32(oh), outWidth: Int32(ow), relu: s.relu ? 1 : 0, pool: s.pool ? 1 : 0)
                     let units = vggc_conv_bf16_units(&a)
                     // Two calls over halves of the units, as two threads would make them.
                     vggc_conv_bf16(&a, 0, units / 2)

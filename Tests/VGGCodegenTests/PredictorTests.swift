@@ -99,9 +99,9 @@ struct PredictorTests {
                                                modelFile: "m.bin")
         let ratio = Double(built.sources.network.weights.count) / Double(fp32.weights.count)
         #expect(ratio < 0.6, "bf16 weights are \(ratio) of fp32's")
-        // Against the model itself (not its emulation), the bf16 rounding shows.
-        let plain = try Checker(model: model, predictor: process, threads: 2).run(random: 2, seed: 7, images: [])
-        #expect(!plain.passed, "a bf16 predictor must not pass as an fp32 one")
+        // Checked as if it were fp32, its bf16 steps are refused outright (their algorithm
+        // names the precision).
+        #expect(throws: CheckError.self) { try Checker(model: model, predictor: process, threads: 2).run(random: 2, seed: 7, images: []) }
     }
 
     /// A bf16 build's Winograd weights, transformed at start-up from bfloat16 g, are exactly
@@ -122,7 +122,7 @@ struct PredictorTests {
         let input = (0..<(8 * 8 * 16)).map { _ in rng.uniform(-1...1).roundedToBF16 }
         let a = try PredictorProcess(path: bf16.binary).trace(raw: input, valuesPerInput: 4, threads: 1)
         let b = try PredictorProcess(path: fp32.binary).trace(raw: input, valuesPerInput: 4, threads: 1)
-        #expect(a.algorithms[0] == "winograd4x4" && b.algorithms[0] == "winograd4x4")
+        #expect(a.algorithms[0] == .bf16Winograd && b.algorithms[0] == .winograd4x4)
         #expect(a.steps[0].values.map(\.bitPattern) == b.steps[0].values.map(\.bitPattern))
     }
 

@@ -15,46 +15,64 @@ import VGGCore
 /// second output) or, when that step was not a bf16 convolution, by a rounding pass.
 /// Weights use the paired words of `WeightPacker.appendBF16`, ⌈cin/2⌉ per tap: what
 /// `vdpbf16ps` reads, a zero high half for an odd channel count.
-struct BF16Conv {
+struct BF16ConvEmitter: StepEmitter {
+    let step: Schedule.Step
+    let index: Int
     let conv: Conv2D
     let g: WindowGeometry
-    let input: Storage
-    let output: Storage
-    let lanes: Int
-    let relu: Bool
-    let pool: Bool
-    /// Fault injection: shift the window one pixel right (always, or only without dumps).
-    let shifted: Bool
-    var shiftedUnobserved = false
+    var input: Storage { step.input }
+    var output: Storage { step.output }
+    var lanes: Int { convLanes(conv.outChannels) }
 
-    /// Channels per pixel in the bfloat16 input buffer: pairs, so an odd count gains one.
-    static func storedChannels(_ channels: Int) -> Int { (channels + 1) / 2 * 2 }
-    var stored: Int { BF16Conv.storedChannels(conv.inChannels) }
-    /// Pixels of the bordered input.
-    var inputPixels: Int { input.paddedHeight * input.paddedWidth }
-    /// Elements of the bfloat16 input buffer, plus one pixel: a kernel built with a
-    /// shifted-window test fault reads one pixel past its input.
-    var inputElements: Int { (inputPixels + 1) * stored }
-
-    /// Rounds the float input `x` (border included: zeros stay zeros) into `half`.
-    func roundingPass(x: String, into half: String) -> String {
-        stored == conv.inChannels
-            ? "parallelRanges(\(input.floats), threads) { vggc_round_bf16(\(x), \(half), $0, $1) }"
-            : "parallelRanges(\(inputPixels), threads) { vggc_round_bf16_pad(\(x), \(half), \(conv.inChannels), \(stored), $0, $1) }"
+    init(step: Schedule.Step, index: Int) {
+        guard case let .conv(conv, g, _) = step.kind else { preconditionFailure("not a convolution: \(step.name)") }
+        (self.step, self.index, self.conv, self.g) = (step, index, conv, g)
     }
 
-    /// The run() line: the kernel's settings, then its work units split over the threads.
-    func call(x: String, y: String, yh: String, weights: String, bias: String) -> String {
+    /// Channels per pixel in the bfloat16 input buffer: pairs, so an odd count gains one.
+    var stored: Int { (conv.inChannels + 1) / 2 * 2 }
+    /// Pixels of the bordered input.
+    var inputPixels: Int { input.paddedHeight * input.paddedWidth }
+
+    func packWeights(_ model: Model, into packer: inout WeightPacker) {
+        let (weight, bias) = foldedParameters(model, step)
+        let rows = g.kernelHeight * g.kernelWidth * conv.inChannels
+        packer.appendBF16(packBlocks(weight, rows: rows, outputs: conv.outChannels, lanes: lanes), rows: rows,
+                          rowsPerGroup: conv.inChannels, lanes: lanes, key: key("weight"))
+        packer.append(padded(bias, to: lanes), key: key("bias"))
+    }
+
+    var inputCopy: InputCopy? {
+        InputCopy(kind: .bfloat16, elements: inputPixels * stored, takesProducedCopy: stored == conv.inChannels)
+    }
+    /// The next step reads the same values rounded: the kernel stores them as it goes.
+    var producesCopy: InputCopy.Kind? { .bfloat16 }
+    var kernelInputPixel: Int { stored }
+
+    func registerKernels(_ kernels: inout KernelRegistry) -> String { "vggc_conv_bf16" }
+
+    /// The input comes rounded in the copy, from the step before or from a rounding pass of
+    /// the float input (border included: zeros stay zeros). With a second output (and
+    /// without dumps) the float buffer holds only a fused pool's maxima before ReLU: nothing
+    /// after the next step may read it — true while every tensor is read by exactly the step
+    /// after it (a sequential network).
+    func emitCall(_ out: inout StepCode, kernel: String, site: CallSite) {
+        if !site.copyReady {
+            out.run.line(stored == conv.inChannels
+                ? "parallelRanges(\(input.floats), threads) { vggc_round_bf16(\(site.x), \(site.copy), $0, $1) }"
+                : "parallelRanges(\(inputPixels), threads) { vggc_round_bf16_pad(\(site.x), \(site.copy), \(conv.inChannels), \(stored), $0, $1) }")
+        }
         let settings = [
-            "x: UnsafePointer(\(x))", "w: \(weights)", "bias: \(bias)", "y: \(y) + \(output.origin)", "yh: \(yh)",
-            keepFloatSetting(secondOutput: yh),
+            "x: UnsafePointer(\(site.kernelInput(site.copy)))", "w: \(packedWords(site.offset("weight")))",
+            "bias: \(site.parameter("bias"))", "y: \(site.y) + \(output.origin)", "yh: \(site.secondOutput)",
+            keepFloatSetting(secondOutput: site.secondOutput),
             "xRowStride: \(input.paddedWidth * stored)", "yRowStride: \(output.rowStride)",
             "cin: \(stored)", "cout: \(conv.outChannels)", "lanes: \(lanes)",
             "kh: \(g.kernelHeight)", "kw: \(g.kernelWidth)", "sh: \(g.strideHeight)", "sw: \(g.strideWidth)",
-            "outHeight: \(g.outputHeight)", "outWidth: \(g.outputWidth)", "relu: \(relu ? 1 : 0)", "pool: \(pool ? 1 : 0)",
-            shiftSetting(always: shifted, unobserved: shiftedUnobserved, pixel: stored),
+            "outHeight: \(g.outputHeight)", "outWidth: \(g.outputWidth)",
+            "relu: \(step.epilogue.relu ? 1 : 0)", "pool: \(step.epilogue.pool ? 1 : 0)",
         ]
-        return kernelCall("bf16", settings)
+        out.run.line(kernelCall("bf16", settings))
     }
 }
 
@@ -66,14 +84,15 @@ func keepFloatSetting(secondOutput: String) -> String {
     "keepFloat: " + (secondOutput == "nil" ? "1" : "dump == nil ? 0 : 1")
 }
 
-/// `shift` of the window-shifting test faults: one pixel, always or only without dumps.
-func shiftSetting(always: Bool, unobserved: Bool, pixel: Int) -> String {
-    "shift: " + (always ? "\(pixel)" : unobserved ? "dump == nil ? \(pixel) : 0" : "0")
-}
-
 /// The kernel's settings, then its work units split over the threads
 /// (`vggc_conv_<kind>_args`, `vggc_conv_<kind>_units`, `vggc_conv_<kind>`).
 func kernelCall(_ kind: String, _ settings: [String]) -> String {
     "withUnsafePointer(to: vggc_conv_\(kind)_args(\(settings.joined(separator: ", ")))) { a in "
         + "parallelRanges(vggc_conv_\(kind)_units(a), threads) { vggc_conv_\(kind)(a, $0, $1) } }"
+}
+
+/// The argument a kernel gets for weights packed as 32-bit words at float offset `offset`:
+/// two bfloat16 weights (`WeightPacker.appendBF16`) or four int8 ones per word.
+func packedWords(_ offset: Int) -> String {
+    "UnsafeRawPointer(w + \(offset)).assumingMemoryBound(to: UInt32.self)"
 }

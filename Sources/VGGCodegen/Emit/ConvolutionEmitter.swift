@@ -13,17 +13,38 @@ import VGGCore
 /// needing a masked remainder: it recomputes a few pixels and writes the same values.
 /// With a fused pool, conv row 2r's `P/2` column maxima are written to the output (L1-hot)
 /// and row 2r+1 is merged into them, so only the 16 accumulators are live.
-struct ConvolutionEmitter {
-    let conv: Conv2D
-    let g: WindowGeometry
-    let input: Storage
-    let output: Storage
-    let relu: Bool
-    let pool: Bool
-    /// Fault injection: shift the window one pixel right.
-    let shifted: Bool
+struct ConvolutionEmitter: StepEmitter {
+    let step: Schedule.Step
+    let index: Int
     /// Unroll the taps of kernels up to 3×3 (see `CodegenOptions.unrollTaps`).
     let unrollTaps: Bool
+    let conv: Conv2D
+    let g: WindowGeometry
+    var input: Storage { step.input }
+    var output: Storage { step.output }
+    var relu: Bool { step.epilogue.relu }
+    var pool: Bool { step.epilogue.pool }
+
+    init(step: Schedule.Step, index: Int, unrollTaps: Bool) {
+        guard case let .conv(conv, g, _) = step.kind else { preconditionFailure("not a convolution: \(step.name)") }
+        (self.step, self.index, self.unrollTaps, self.conv, self.g) = (step, index, unrollTaps, conv, g)
+    }
+
+    func packWeights(_ model: Model, into packer: inout WeightPacker) {
+        let (weight, bias) = foldedParameters(model, step)
+        packer.append(packBlocks(weight, rows: g.kernelHeight * g.kernelWidth * conv.inChannels, outputs: conv.outChannels, lanes: lanes),
+                      key: key("weight"))
+        packer.append(padded(bias, to: lanes), key: key("bias"))
+    }
+
+    func registerKernels(_ kernels: inout KernelRegistry) -> String {
+        kernels.register(functionName) { emit(&$0, name: $1) }
+    }
+
+    func emitCall(_ out: inout StepCode, kernel: String, site: CallSite) {
+        out.run.line("parallelRanges(\(rows), threads) { \(kernel)(\(site.kernelInput(site.x)), \(site.y), "
+                     + "\(site.parameter("weight")), \(site.parameter("bias")), $0, $1) }")
+    }
 
     var lanes: Int { convLanes(conv.outChannels) }
     var vectors: Int { lanes / 16 }
@@ -86,9 +107,8 @@ struct ConvolutionEmitter {
     private func emitTile(_ w: inout SourceWriter, row: String, prefix: String) {
         let cin = conv.inChannels, sw = g.strideWidth
         for p in 0..<pixels { for v in 0..<vectors { w.line("var \(prefix)\(p)_\(v) = bias\(v)") } }
-        let shift = shifted ? " + \(cin)" : ""
         func tapBody(_ w: inout SourceWriter, i: String, j: String) {
-            w.line("let xp = x + ((\(row)) * \(g.strideHeight) + \(i)) * \(input.rowStride) + (x0 * \(sw) + \(j)) * \(cin)\(shift)")
+            w.line("let xp = x + ((\(row)) * \(g.strideHeight) + \(i)) * \(input.rowStride) + (x0 * \(sw) + \(j)) * \(cin)")
             w.line("let wp = wb + (\(i) * \(g.kernelWidth) + \(j)) * \(cin * lanes)")
             w.block("for c in 0..<\(cin)") { w in
                 for v in 0..<vectors { w.line("let w\(v) = UnsafeRawPointer(wp + c * \(lanes) + \(v * 16)).load(as: SIMD16<Float>.self)") }
@@ -108,8 +128,6 @@ struct ConvolutionEmitter {
             }
         }
     }
-
-
 
     /// Stores `count` pixels of `value(p, v)` at output (row, column + p); with `merge`, the
     /// maximum with what is already there (the first half of a fused pool); ReLU last

@@ -6,16 +6,45 @@ import VGGCore
 /// Weights are packed `[block][in][lanes]` so each block of up to 128 outputs streams its
 /// weights front to back exactly once, with one accumulator vector per 16 outputs; the
 /// threads split the blocks.
-struct DenseEmitter {
+struct DenseEmitter: StepEmitter {
+    let step: Schedule.Step
+    let index: Int
     let dense: Dense
-    let relu: Bool
+    var relu: Bool { step.epilogue.relu }
     /// bfloat16 weights (`WeightPacker.appendBF16`), widened to float32 as they stream with a
-    /// shift or a mask (exact); the input was rounded to bfloat16 before the step.
-    var bf16 = false
+    /// shift or a mask (exact); the input is rounded to bfloat16 before the step.
+    var bf16: Bool { step.algorithm == .bf16Dense }
+
+    init(step: Schedule.Step, index: Int) {
+        guard case let .dense(dense, _) = step.kind else { preconditionFailure("not a dense layer: \(step.name)") }
+        (self.step, self.index, self.dense) = (step, index, dense)
+    }
 
     var lanes: Int { denseLanes(dense.outFeatures) }
     var blocks: Int { (dense.outFeatures + lanes - 1) / lanes }
     var functionName: String { "dense_\(dense.inFeatures)to\(dense.outFeatures)" + (relu ? "_relu" : "") + (bf16 ? "_bf16" : "") }
+
+    func packWeights(_ model: Model, into packer: inout WeightPacker) {
+        let (weight, bias) = foldedParameters(model, step)
+        let packed = packBlocks(weight, rows: dense.inFeatures, outputs: dense.outFeatures, lanes: lanes)
+        if bf16 {
+            packer.appendBF16(packed, rows: dense.inFeatures, rowsPerGroup: dense.inFeatures, lanes: lanes, key: key("weight"))
+        } else {
+            packer.append(packed, key: key("weight"))
+        }
+        packer.append(padded(bias, to: lanes), key: key("bias"))
+    }
+
+    func registerKernels(_ kernels: inout KernelRegistry) -> String {
+        kernels.register(functionName) { emit(&$0, name: $1) }
+    }
+
+    func emitCall(_ out: inout StepCode, kernel: String, site: CallSite) {
+        if bf16 { out.run.line("parallelRanges(\(step.input.floats), threads) { vggc_round_bf16_floats(\(site.x), $0, $1) }") }
+        let weights = bf16 ? packedWords(site.offset("weight")) : site.parameter("weight")
+        out.run.line("parallelRanges(\(blocks), threads) { \(kernel)(\(site.kernelInput(site.x)), \(site.y), \(weights), "
+                     + "\(site.parameter("bias")), $0, $1) }")
+    }
 
     func emit(_ w: inout SourceWriter, name: String) {
         let vectors = lanes / 16, n = dense.inFeatures, out = dense.outFeatures

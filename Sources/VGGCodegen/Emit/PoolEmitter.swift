@@ -3,11 +3,26 @@ import VGGCore
 /// Emits a stand-alone max or average pool (one not fused into a convolution), with the
 /// engine's semantics: padding never wins a max and is left out of a mean. Its input is
 /// never bordered (only convolutions read bordered storage); its output may be.
-struct PoolEmitter {
+struct PoolEmitter: StepEmitter {
+    let step: Schedule.Step
+    let index: Int
     let g: WindowGeometry
-    let channels: Int
     let isMax: Bool
-    let output: Storage
+    var channels: Int { step.input.channels }
+    var output: Storage { step.output }
+
+    init(step: Schedule.Step, index: Int) {
+        guard case let .pool(g, isMax) = step.kind else { preconditionFailure("not a pool: \(step.name)") }
+        (self.step, self.index, self.g, self.isMax) = (step, index, g, isMax)
+    }
+
+    func registerKernels(_ kernels: inout KernelRegistry) -> String {
+        kernels.register(functionName) { emit(&$0, name: $1) }
+    }
+
+    func emitCall(_ out: inout StepCode, kernel: String, site: CallSite) {
+        out.run.line("parallelRanges(\(g.outputHeight), threads) { \(kernel)(\(site.kernelInput(site.x)), \(site.y), $0, $1) }")
+    }
 
     var functionName: String {
         "\(isMax ? "maxpool" : "avgpool")\(g.kernelHeight)x\(g.kernelWidth)_s\(g.strideHeight)_\(g.inputHeight)x\(g.inputWidth)x\(channels)"

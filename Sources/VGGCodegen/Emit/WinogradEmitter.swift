@@ -14,15 +14,50 @@ import VGGCore
 ///    them, stored straight into the next layer's bordered buffer.
 /// The input buffer's border is enlarged (Schedule) so that every 6×6 tile, the ragged last
 /// ones too, reads zeros instead of needing bounds checks; outputs past the edge are not stored.
-struct WinogradEmitter {
+struct WinogradEmitter: StepEmitter {
+    let step: Schedule.Step
+    let index: Int
     let conv: Conv2D
     let g: WindowGeometry
-    let input: Storage
-    let output: Storage
-    let relu: Bool
-    let pool: Bool
-    /// Fault injection: read every tile one pixel to the right.
-    let shifted: Bool
+    var input: Storage { step.input }
+    var output: Storage { step.output }
+    var relu: Bool { step.epilogue.relu }
+    var pool: Bool { step.epilogue.pool }
+
+    init(step: Schedule.Step, index: Int) {
+        guard case let .conv(conv, g, _) = step.kind else { preconditionFailure("not a convolution: \(step.name)") }
+        (self.step, self.index, self.conv, self.g) = (step, index, conv, g)
+    }
+
+    func packWeights(_ model: Model, into packer: inout WeightPacker) {
+        let (weight, bias) = foldedParameters(model, step)
+        packer.append(Winograd.transformedWeights(weight, inChannels: cin, outChannels: cout, lanes: lanes), key: key("weight"))
+        packer.append(bias, key: key("bias"))
+    }
+
+    var scratch: (floats: Int, threads: Int) { (scratchFloats, parallelItems) }
+
+    /// The three phase functions (shared by every step with their shapes), then the driver.
+    func registerKernels(_ kernels: inout KernelRegistry) -> String {
+        for h in helpers {
+            // A helper's text depends only on its name's parameters, so it is never renamed.
+            let registered = kernels.register(h.name, h.emit)
+            precondition(registered == h.name, "Winograd helper \(h.name) emitted two different ways")
+        }
+        return kernels.register(functionName) { emit(&$0, name: $1) }
+    }
+
+    func emitCall(_ out: inout StepCode, kernel: String, site: CallSite) {
+        out.run.line(call(kernel, site: site, u: site.parameter("weight")))
+    }
+
+    /// The driver's call, its work split over the threads; `u`: the transformed weights.
+    func call(_ kernel: String, site: CallSite, u: String) -> String {
+        let ranges = splitsOutputs ? "0, \(tiles), $1, $2" : "$1, $2, 0, \(blocks)"
+        return "parallelChunks(\(parallelItems), threads) { \(kernel)(\(site.kernelInput(site.x)), \(site.y), \(u), "
+            + "\(site.parameter("bias")), \(ranges), scratch[$0]) }"
+    }
+
     var cin: Int { conv.inChannels }
     var cout: Int { conv.outChannels }
     var lanes: Int { convLanes(cout) }
@@ -85,7 +120,7 @@ struct WinogradEmitter {
             w.line("var t0 = tileStart")
             w.block("while t0 < tileEnd") { w in
                 w.line("let n = min(\(blockTiles), tileEnd - t0)")
-                w.line("\(inputName)(x\(shifted ? " + \(cin)" : ""), v, t0, n, cin: \(cin), rowStride: \(input.rowStride), tilesWide: \(tilesWide), vStride: \(vStride))")
+                w.line("\(inputName)(x, v, t0, n, cin: \(cin), rowStride: \(input.rowStride), tilesWide: \(tilesWide), vStride: \(vStride))")
                 w.line("\(gemmName)(v, u, m, n, obStart, obEnd, cin: \(cin), cout: \(cout), vStride: \(vStride), mStride: \(mStride))")
                 let pooled = pool ? (g.outputHeight / 2, g.outputWidth / 2) : (g.outputHeight, g.outputWidth)
                 w.line("\(outputName)(m, y + \(output.origin), b, t0, n, obStart * \(lanes), obEnd * \(lanes), cout: \(cout), mStride: \(mStride), tilesWide: \(tilesWide), rowStride: \(output.rowStride), height: \(pooled.0), width: \(pooled.1))")

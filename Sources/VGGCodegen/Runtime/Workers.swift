@@ -1,4 +1,4 @@
-// Workers.swift — part of the predictor runtime (embedded by Scripts/embed-runtime).
+// Workers.swift — part of the predictor runtime (embedded by Plugins/EmbedRuntime).
 //
 // Persistent worker threads for the generated steps' `parallelRanges` / `parallelChunks`.
 // Why not DispatchQueue.concurrentPerform: between two steps its threads park, and waking
