@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 // vggc — VGG models to small, fast, verified predictors.
 // Targets follow the data flow (see docs/architecture.md):
-//   VGGSystem → CImageCodecs → VGGCore → VGGFormat → VGGONNX → VGGImage → VGGEngine → VGGTrain → VGGCodegen
+//   VGGSystem → CImageCodecs → VGGCore → VGGFormat → VGGONNX → VGGImage → VGGEngine → VGGMetrics
+//   → VGGTrain → VGGCodegen
 //   (+ CPredictorKernels, compiled into every predictor) → VGGCheck → vggc
 import PackageDescription
 
@@ -50,8 +51,11 @@ let package = Package(
         .target(name: "VGGImage", dependencies: ["VGGCore", "VGGSystem", "CImageCodecs"], swiftSettings: fastMath),
         // The dynamic engine: the executable definition of the semantics.
         .target(name: "VGGEngine", dependencies: ["VGGCore"], swiftSettings: fastMath),
-        // Training: backpropagation, optimizers, callbacks, augmentation, metrics, charts.
-        .target(name: "VGGTrain", dependencies: ["VGGCore", "VGGSystem", "VGGImage", "VGGEngine", "CImageCodecs"],
+        // Metrics of a classifier's results: confusion matrix, precision/recall/F1, ROC, class
+        // balance, training-history charts. Used by train, eval and check.
+        .target(name: "VGGMetrics", dependencies: ["VGGCore", "VGGSystem", "VGGImage"]),
+        // Training: backpropagation, optimizers, callbacks, augmentation, transfer learning.
+        .target(name: "VGGTrain", dependencies: ["VGGCore", "VGGSystem", "VGGImage", "VGGEngine", "VGGMetrics"],
                 swiftSettings: fastMath),
         // The predictor's C kernels (bfloat16 dot products, which Swift cannot spell). Not
         // linked into vggc: embedded into every predictor's source, and tested from here.
@@ -68,7 +72,8 @@ let package = Package(
         .target(name: "VGGCheck", dependencies: ["VGGCore", "VGGSystem", "VGGEngine", "VGGImage"]),
         // The command-line tool.
         .executableTarget(name: "vggc", dependencies: [
-            "VGGCore", "VGGSystem", "VGGFormat", "VGGImage", "VGGEngine", "VGGTrain", "VGGONNX", "VGGCodegen", "VGGCheck",
+            "VGGCore", "VGGSystem", "VGGFormat", "VGGImage", "VGGEngine", "VGGMetrics", "VGGTrain", "VGGONNX", "VGGCodegen",
+            "VGGCheck",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -79,7 +84,9 @@ let package = Package(
         .testTarget(name: "VGGEngineTests", dependencies: ["VGGEngine", "VGGCore"], swiftSettings: fastMath),
         .testTarget(name: "VGGONNXTests", dependencies: ["VGGONNX", "VGGCore", "VGGEngine", "VGGFormat", "VGGSystem"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "VGGTrainTests", dependencies: ["VGGTrain", "VGGEngine", "VGGImage", "VGGCore", "VGGSystem", "CImageCodecs"],
+        .testTarget(name: "VGGMetricsTests", dependencies: ["VGGMetrics", "VGGImage", "VGGSystem"]),
+        .testTarget(name: "VGGTrainTests",
+                    dependencies: ["VGGTrain", "VGGMetrics", "VGGEngine", "VGGImage", "VGGCore", "VGGSystem", "CImageCodecs"],
                     swiftSettings: fastMath),
         .testTarget(name: "VGGCodegenTests", dependencies: ["VGGCodegen", "VGGCheck", "VGGCore", "VGGEngine", "VGGSystem", "CPredictorKernels"],
                     exclude: ["Snapshots"]),

@@ -9,13 +9,13 @@ extension Augmentation: CustomStringConvertible {
         + " a preset may come first, e.g. xray,flip"
 
     /// Parses the command-line form.
-    /// - Throws: `TrainingError.invalidOption` naming the unknown key, the malformed or
+    /// - Throws: `TrainingError.invalidSetting` naming the unknown key, the malformed or
     ///   out-of-range value, or the repeated key.
     public init(parsing text: String) throws {
         let items = text.split(separator: ",", omittingEmptySubsequences: false)
             .map { String($0).trimmed() }
         guard !(items.count == 1 && items[0].isEmpty) else {
-            throw TrainingError.invalidOption(name: "augmentation", value: text, expected: Self.syntax)
+            throw TrainingError.invalidSetting(.augmentation(key: nil), value: text, expected: Self.syntax)
         }
         var result = Augmentation.none
         var seen: Set<String> = []
@@ -24,7 +24,7 @@ extension Augmentation: CustomStringConvertible {
                 // A preset replaces everything, so after other settings it would silently
                 // discard them.
                 guard position == 0 else {
-                    throw TrainingError.invalidOption(name: "augmentation", value: item,
+                    throw TrainingError.invalidSetting(.augmentation(key: nil), value: item,
                                                       expected: "a preset (none, xray) only as the first item")
                 }
                 result = preset
@@ -34,7 +34,7 @@ extension Augmentation: CustomStringConvertible {
             let key = String(parts[0]).trimmed().lowercased()
             let value = parts.count > 1 ? String(parts[1]).trimmed() : nil
             guard seen.insert(key).inserted else {
-                throw TrainingError.invalidOption(name: "augmentation", value: item,
+                throw TrainingError.invalidSetting(.augmentation(key: nil), value: item,
                                                   expected: "each key at most once (\(key) repeats)")
             }
             switch key {
@@ -47,17 +47,17 @@ extension Augmentation: CustomStringConvertible {
                 case nil, "yes", "true", "1": result.horizontalFlip = true
                 case "no", "false", "0": result.horizontalFlip = false
                 default:
-                    throw TrainingError.invalidOption(name: "augmentation flip", value: value ?? "",
+                    throw TrainingError.invalidSetting(.augmentation(key: "flip"), value: value ?? "",
                                                       expected: "no value, yes/no, true/false or 1/0")
                 }
             default:
-                throw TrainingError.invalidOption(name: "augmentation", value: item, expected: Self.syntax)
+                throw TrainingError.invalidSetting(.augmentation(key: nil), value: item, expected: Self.syntax)
             }
         }
         self = result
     }
 
-    /// Throws `TrainingError.invalidOption` for a setting outside its range (or NaN).
+    /// Throws `TrainingError.invalidSetting` for a setting outside its range (or NaN).
     /// `init(parsing:)` only produces valid settings; this checks values set in code.
     public func validate() throws {
         let checks: [(String, Float, ClosedRange<Float>)] = [
@@ -65,7 +65,7 @@ extension Augmentation: CustomStringConvertible {
             ("zoom", maxZoom, Self.zoomRange), ("brightness", maxBrightness, Self.brightnessRange),
         ]
         for (key, value, range) in checks where !range.contains(value) {
-            throw TrainingError.invalidOption(name: "augmentation \(key)", value: "\(value)",
+            throw TrainingError.invalidSetting(.augmentation(key: key), value: "\(value)",
                                               expected: "a number in \(Self.text(range))")
         }
     }
@@ -85,7 +85,7 @@ extension Augmentation: CustomStringConvertible {
 
     private static func number(_ key: String, _ value: String?, _ range: ClosedRange<Float>) throws -> Float {
         guard let value, let number = Float(value), range.contains(number) else {
-            throw TrainingError.invalidOption(name: "augmentation \(key)", value: value ?? "",
+            throw TrainingError.invalidSetting(.augmentation(key: key), value: value ?? "",
                                               expected: "a number in \(text(range))")
         }
         return number

@@ -19,7 +19,7 @@ public struct StopAtAccuracy: Equatable, Sendable {
 
     public func validate() throws {
         guard threshold > 0, threshold <= 1 else {
-            throw TrainingError.invalidOption(name: "--stop-at-accuracy", value: "\(threshold)", expected: "a fraction in (0, 1]")
+            throw TrainingError.invalidSetting(.stopAtAccuracy, value: "\(threshold)", expected: "a fraction in (0, 1]")
         }
     }
 
@@ -53,8 +53,8 @@ public enum LearningRateSchedule: Equatable, Sendable {
     public init(parsing text: String) throws {
         let parts = text.split(separator: ":").map(String.init)
         func bad() -> TrainingError {
-            TrainingError.invalidOption(name: "--lr-schedule", value: text,
-                                        expected: "constant, step:EVERY:FACTOR, cosine[:FLOOR] or plateau:PATIENCE:FACTOR")
+            TrainingError.invalidSetting(.learningRateSchedule, value: text,
+                                         expected: "constant, step:EVERY:FACTOR, cosine[:FLOOR] or plateau:PATIENCE:FACTOR")
         }
         func int(_ i: Int) throws -> Int {
             guard i < parts.count, let v = Int(parts[i]), v >= 1 else { throw bad() }
@@ -108,5 +108,6 @@ struct LearningRateController {
 }
 
 #if canImport(Glibc)
+import VGGMetrics
 import Glibc
 #endif

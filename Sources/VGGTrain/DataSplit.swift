@@ -1,6 +1,7 @@
+import VGGImage
 import VGGCore
 
-extension TrainingData {
+extension DecodedDataset {
     /// Splits the data into a training and a validation part, class by class.
     ///
     /// Stratifying keeps the class proportions of both parts equal to the whole: a plain
@@ -11,11 +12,11 @@ extension TrainingData {
     /// `1...n−1`, to validation, chosen at random with `seed`; the same data and seed give
     /// the same split on every machine. Both parts keep the original image order.
     ///
-    /// - Throws: `TrainingError.invalidOption` unless `0 < validationFraction < 1`;
+    /// - Throws: `TrainingError.invalidSetting` unless `0 < validationFraction < 1`;
     ///   `TrainingError.emptySplit` for a class with fewer than 2 images;
     ///   `TrainingError.invalidLabel` for a label that is not a class index.
     public func stratifiedSplit(validationFraction: Double, seed: UInt64) throws
-        -> (train: TrainingData, validation: TrainingData) {
+        -> (train: DecodedDataset, validation: DecodedDataset) {
         let (train, validation) = try stratifiedSplitIndices(validationFraction: validationFraction, seed: seed)
         return (subset(train), subset(validation))
     }
@@ -24,8 +25,8 @@ extension TrainingData {
     func stratifiedSplitIndices(validationFraction: Double, seed: UInt64) throws
         -> (train: [Int], validation: [Int]) {
         guard validationFraction.isFinite, validationFraction > 0, validationFraction < 1 else {
-            throw TrainingError.invalidOption(name: "validation fraction", value: "\(validationFraction)",
-                                              expected: "a number strictly between 0 and 1")
+            throw TrainingError.invalidSetting(.validationFraction, value: "\(validationFraction)",
+                                               expected: "a number strictly between 0 and 1")
         }
         let byClass = try indicesByClass()
         var rng = SeededGenerator(seed: seed)

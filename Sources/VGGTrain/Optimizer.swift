@@ -21,21 +21,21 @@ public struct OptimizerSettings: Equatable, Sendable {
 
     public func validate() throws {
         guard learningRate.isFinite, learningRate > 0, learningRate < 10 else {
-            throw TrainingError.invalidOption(name: "learning rate", value: "\(learningRate)", expected: "0 < lr < 10")
+            throw TrainingError.invalidSetting(.learningRate, value: "\(learningRate)", expected: "0 < lr < 10")
         }
         guard weightDecay.isFinite, weightDecay >= 0, weightDecay < 1 else {
-            throw TrainingError.invalidOption(name: "weight decay", value: "\(weightDecay)", expected: "0 ≤ decay < 1")
+            throw TrainingError.invalidSetting(.weightDecay, value: "\(weightDecay)", expected: "0 ≤ decay < 1")
         }
         switch kind {
         case let .adam(b1, b2, eps):
-            for (n, v) in [("beta1", b1), ("beta2", b2)] where !(v >= 0 && v < 1) {
-                throw TrainingError.invalidOption(name: n, value: "\(v)", expected: "0 ≤ β < 1")
+            for (n, v) in [(TrainingSetting.beta1, b1), (.beta2, b2)] where !(v >= 0 && v < 1) {
+                throw TrainingError.invalidSetting(n, value: "\(v)", expected: "0 ≤ β < 1")
             }
             guard eps > 0, eps.isFinite else {
-                throw TrainingError.invalidOption(name: "epsilon", value: "\(eps)", expected: "a finite value > 0")
+                throw TrainingError.invalidSetting(.epsilon, value: "\(eps)", expected: "a finite value > 0")
             }
         case let .sgd(m):
-            guard m >= 0, m < 1 else { throw TrainingError.invalidOption(name: "momentum", value: "\(m)", expected: "0 ≤ μ < 1") }
+            guard m >= 0, m < 1 else { throw TrainingError.invalidSetting(.momentum, value: "\(m)", expected: "0 ≤ μ < 1") }
         }
     }
 

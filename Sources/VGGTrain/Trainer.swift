@@ -1,3 +1,5 @@
+import VGGMetrics
+import VGGImage
 import Foundation
 import VGGCore
 import VGGEngine
@@ -22,15 +24,15 @@ public struct TrainingOptions: Sendable {
 
     public func validate() throws {
         guard (1...100_000).contains(epochs) else {
-            throw TrainingError.invalidOption(name: "--epochs", value: "\(epochs)", expected: "1...100000")
+            throw TrainingError.invalidSetting(.epochs, value: "\(epochs)", expected: "1...100000")
         }
         guard (1...4096).contains(batchSize) else {
-            throw TrainingError.invalidOption(name: "--batch-size", value: "\(batchSize)", expected: "1...4096")
+            throw TrainingError.invalidSetting(.batchSize, value: "\(batchSize)", expected: "1...4096")
         }
         try optimizer.validate()
         try stopAtAccuracy?.validate()
         if let e = earlyStopping, e.patience < 1 {
-            throw TrainingError.invalidOption(name: "--patience", value: "\(e.patience)", expected: "at least 1")
+            throw TrainingError.invalidSetting(.patience, value: "\(e.patience)", expected: "at least 1")
         }
     }
 }
@@ -80,15 +82,15 @@ public struct TrainingOutcome: Sendable {
 public final class Trainer {
     public let network: TrainingNetwork
     public let options: TrainingOptions
-    public let train: TrainingData
-    public let validation: TrainingData?
+    public let train: DecodedDataset
+    public let validation: DecodedDataset?
     /// Called after each batch and each epoch (from the training thread).
     public var onBatch: ((BatchProgress) -> Void)?
     public var onEpoch: ((EpochRecord) -> Void)?
     /// Polled after every batch; return true to stop (e.g. after Ctrl-C).
     public var shouldStop: () -> Bool = { false }
 
-    public init(network: TrainingNetwork, options: TrainingOptions, train: TrainingData, validation: TrainingData?) throws {
+    public init(network: TrainingNetwork, options: TrainingOptions, train: DecodedDataset, validation: DecodedDataset?) throws {
         try options.validate()
         guard train.count > 0 else { throw TrainingError.emptySet("the training set") }
         if let validation, validation.count == 0 { throw TrainingError.emptySet("the validation set") }
@@ -235,13 +237,13 @@ public final class Trainer {
     }
 
     /// Mean unweighted loss and accuracy at inference (running statistics, no dropout).
-    public func evaluate(_ data: TrainingData) -> (loss: Double, accuracy: Double) {
+    public func evaluate(_ data: DecodedDataset) -> (loss: Double, accuracy: Double) {
         let e = Trainer.predict(network, data, batchSize: options.batchSize)
         return (e.loss, e.accuracy)
     }
 
     /// Class probabilities for every image of `data`, with the mean loss and accuracy.
-    public static func predict(_ network: TrainingNetwork, _ data: TrainingData, batchSize: Int = 32)
+    public static func predict(_ network: TrainingNetwork, _ data: DecodedDataset, batchSize: Int = 32)
         -> (probabilities: [[Float]], loss: Double, accuracy: Double) {
         let n = data.elementCount
         var probabilities: [[Float]] = []

@@ -1,14 +1,9 @@
-import VGGImage
-
 /// Why training data or a training option cannot be used. Every case names the offending
 /// file, class or value and what was expected, so the message alone says what to fix.
 public enum TrainingError: Error, Equatable, CustomStringConvertible, Sendable {
-    /// An image of the training set could not be decoded; `reason` is the decoder's message
-    /// without the path (which is in `path`).
-    case unreadableImage(path: String, reason: String)
-    /// A setting (command-line option, augmentation key, split fraction, …) is out of range
-    /// or malformed.
-    case invalidOption(name: String, value: String, expected: String)
+    /// A setting is out of range or malformed. The library names the setting; the CLI says
+    /// which flag sets it.
+    case invalidSetting(TrainingSetting, value: String, expected: String)
     /// A split would leave one part without any image of `className`: a class needs at
     /// least two images to appear in both the training and the validation part.
     case emptySplit(className: String, images: Int)
@@ -27,10 +22,8 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible, Sendable {
 
     public var description: String {
         switch self {
-        case let .unreadableImage(path, reason):
-            return "cannot read training image \(path): \(reason)"
-        case let .invalidOption(name, value, expected):
-            return "\(name) is \(value.isEmpty ? "empty" : "\"\(value)\""), expected \(expected)"
+        case let .invalidSetting(setting, value, expected):
+            return "\(setting.name) is \(value.isEmpty ? "empty" : "\"\(value)\""), expected \(expected)"
         case let .emptySplit(className, images):
             return "class \(className) has \(images) image\(images == 1 ? "" : "s"); splitting needs at least 2"
                 + " per class (one for training, one for validation)"
@@ -45,15 +38,32 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible, Sendable {
         case let .diverged(epoch, loss): return "training diverged in epoch \(epoch): the loss is \(loss); lower the learning rate"
         }
     }
+}
 
-    /// Wraps a decoder error for the file at `path`. `ImageError`'s messages start with
-    /// "cannot read PATH: "; that prefix is dropped so the path is not printed twice.
-    static func unreadable(path: String, error: Error) -> TrainingError {
-        var reason = String(describing: error)
-        if let image = error as? ImageError {
-            let prefix = "cannot read \(image.path): "
-            if reason.hasPrefix(prefix) { reason.removeFirst(prefix.count) }
+/// The settings of a training run the library checks (`TrainingError.invalidSetting`).
+public enum TrainingSetting: Equatable, Sendable {
+    case epochs, batchSize, patience, stopAtAccuracy, learningRateSchedule, unfreezeLast
+    case learningRate, weightDecay, beta1, beta2, epsilon, momentum, validationFraction
+    /// The augmentation description, or one of its keys.
+    case augmentation(key: String?)
+
+    /// How messages name it.
+    public var name: String {
+        switch self {
+        case .epochs: return "epochs"
+        case .batchSize: return "batch size"
+        case .patience: return "early-stopping patience"
+        case .stopAtAccuracy: return "stop-at accuracy"
+        case .learningRateSchedule: return "learning-rate schedule"
+        case .unfreezeLast: return "number of base convolutions to unfreeze"
+        case .learningRate: return "learning rate"
+        case .weightDecay: return "weight decay"
+        case .beta1: return "Adam beta1"
+        case .beta2: return "Adam beta2"
+        case .epsilon: return "Adam epsilon"
+        case .momentum: return "momentum"
+        case .validationFraction: return "validation fraction"
+        case let .augmentation(key): return key.map { "augmentation \($0)" } ?? "augmentation"
         }
-        return .unreadableImage(path: path, reason: reason)
     }
 }

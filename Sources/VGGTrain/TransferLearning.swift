@@ -1,3 +1,4 @@
+import VGGImage
 import VGGCore
 
 /// Transfer learning: the convolutional base of one model under a new classifier head.
@@ -76,8 +77,8 @@ public enum TransferLearning {
         guard unfreezeLast > 0 else { return names }
         let convs = model.layers[..<baseLength].indices.filter { if case .conv2D = model.layers[$0].layer { return true } else { return false } }
         guard unfreezeLast <= convs.count else {
-            throw TrainingError.invalidOption(name: "--unfreeze-last", value: "\(unfreezeLast)",
-                                              expected: "1...\(convs.count) (the base has \(convs.count) convolutions)")
+            throw TrainingError.invalidSetting(.unfreezeLast, value: "\(unfreezeLast)",
+                                               expected: "1...\(convs.count) (the base has \(convs.count) convolutions)")
         }
         guard let first = convs.suffix(unfreezeLast).first else { return names }
         for i in first..<baseLength { names.insert(model.layers[i].name) }
@@ -107,8 +108,8 @@ public enum TransferLearning {
 /// The frozen base's output for every image of a set, computed once.
 public enum FeatureCache {
     /// Runs layers `0..<baseLength` of `network` (inference mode) on every image of `data`.
-    public static func features(of data: TrainingData, network: TrainingNetwork, baseLength: Int,
-                                batchSize: Int = 32, progress: ((Int, Int) -> Void)? = nil) -> TrainingData {
+    public static func features(of data: DecodedDataset, network: TrainingNetwork, baseLength: Int,
+                                batchSize: Int = 32, progress: ((Int, Int) -> Void)? = nil) -> DecodedDataset {
         let n = data.elementCount
         let outShape = network.shapes[baseLength]
         var out: [Float] = []
@@ -120,6 +121,6 @@ public enum FeatureCache {
             i += count
             progress?(i, data.count)
         }
-        return TrainingData(classes: data.classes, shape: outShape, inputs: out, labels: data.labels, sources: data.sources)
+        return DecodedDataset(classes: data.classes, shape: outShape, inputs: out, labels: data.labels, sources: data.sources)
     }
 }

@@ -4,7 +4,8 @@ import VGGCheck
 import VGGCore
 import VGGEngine
 import VGGFormat
-import VGGTrain
+import VGGImage
+import VGGMetrics
 import VGGSystem
 
 /// `vggc check`: proves a predictor computes what the model defines, or shows where not.

@@ -5,7 +5,7 @@ import VGGEngine
 import VGGFormat
 import VGGImage
 import VGGCheck
-import VGGTrain
+import VGGMetrics
 import VGGSystem
 
 /// `vggc eval`: a model's (or a compiled predictor's) metrics on a labelled folder.

@@ -5,6 +5,7 @@ import VGGEngine
 import VGGFormat
 import VGGImage
 import VGGCheck
+import VGGMetrics
 import VGGTrain
 import VGGSystem
 
@@ -46,22 +47,60 @@ func exitStatus(for error: Error) -> Int32 {
         }
     case let e as DatasetError:
         if case .missingFolder = e { return Exit.noInput }
+        if case .invalidThreadCount = e { return Exit.usage }
         return Exit.dataError
+    case let e as MetricsError:
+        switch e {
+        case .unknownPositiveClass, .positiveClassNeedsTwoClasses: return Exit.usage  // --positive
+        default: return Exit.dataError
+        }
     case let e as CheckError:
         if case .predictorMissing = e { return Exit.noInput }
         return Exit.dataError
     case is ImageFolderMissing: return Exit.noInput
     case let e as TrainingError where e == .interruptedBeforeFirstEpoch: return Exit.interrupted
     case let e as TrainingError:
-        if case .invalidOption = e { return Exit.usage }  // found once the data or base is known
+        if case .invalidSetting = e { return Exit.usage }  // found once the data or base is known
         return Exit.dataError
     default: return Exit.dataError
     }
 }
 
 func reportAndExit(_ error: Error) -> ExitCode {
-    printError("\(error)")
+    printError(message(for: error))
     return ExitCode(exitStatus(for: error))
+}
+
+/// The error's message, naming the command-line flag where the library names a setting.
+func message(for error: Error) -> String {
+    switch error {
+    case let TrainingError.invalidSetting(setting, value, expected):
+        return "\(setting.flag) is \(value.isEmpty ? "empty" : "\"\(value)\""), expected \(expected)"
+    case MetricsError.unknownPositiveClass, MetricsError.positiveClassNeedsTwoClasses: return "--positive: \(error)"
+    default: return "\(error)"
+    }
+}
+
+extension TrainingSetting {
+    /// The `vggc train` flag that sets it (with the part of its value, where it sets several).
+    var flag: String {
+        switch self {
+        case .epochs: return "--epochs"
+        case .batchSize: return "--batch-size"
+        case .patience: return "--patience"
+        case .stopAtAccuracy: return "--stop-at-accuracy"
+        case .learningRateSchedule: return "--lr-schedule"
+        case .unfreezeLast: return "--unfreeze-last"
+        case .learningRate: return "--lr"
+        case .weightDecay: return "--weight-decay"
+        case .beta1: return "--adam beta1"
+        case .beta2: return "--adam beta2"
+        case .epsilon: return "--adam epsilon"
+        case .momentum: return "--momentum"
+        case .validationFraction: return "--validation-split"
+        case let .augmentation(key): return key.map { "--augment \($0)" } ?? "--augment"
+        }
+    }
 }
 
 func printError(_ message: String) {

@@ -4,7 +4,7 @@ import VGGCore
 import VGGEngine
 import VGGFormat
 import VGGImage
-import VGGTrain
+import VGGMetrics
 import VGGSystem
 
 /// A labelled folder (CLASS/* images, or a dataset root with test/CLASS/*) matched to a
@@ -25,7 +25,8 @@ struct LabelledImages {
         folder = images
         let mapping = try images.classes.map { name -> Int in
             guard let i = model.labels.firstIndex(of: name) else {
-                throw TrainingError.classMismatch(expected: model.labels, found: images.classes)
+                throw DatasetError.modelClassMismatch(path: root, modelLabels: model.labels,
+                                                      folderClasses: images.classes)
             }
             return i
         }

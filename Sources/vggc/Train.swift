@@ -4,6 +4,7 @@ import VGGCore
 import VGGEngine
 import VGGFormat
 import VGGImage
+import VGGMetrics
 import VGGTrain
 import VGGSystem
 
@@ -180,14 +181,14 @@ struct Train: ParsableCommand {
         do {
             o.schedule = try LearningRateSchedule(parsing: lrSchedule)
             o.augmentation = try Augmentation(parsing: augment)
-        } catch { throw ValidationError("\(error)") }
+        } catch { throw ValidationError(vggc.message(for: error)) }
         o.stopAtAccuracy = stopAtAccuracy.map { StopAtAccuracy(threshold: $0, monitor: Monitor(rawValue: monitor) ?? .training) }
         o.earlyStopping = patience.map { EarlyStopping(patience: $0) }
         o.classWeighting = classWeight
         o.oversample = oversample
         o.seed = seed
         o.threads = threads ?? Engine.defaultThreads
-        do { try o.validate() } catch { throw ValidationError("\(error)") }
+        do { try o.validate() } catch { throw ValidationError(vggc.message(for: error)) }
         return o
     }
 

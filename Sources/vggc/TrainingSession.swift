@@ -4,6 +4,7 @@ import VGGCore
 import VGGEngine
 import VGGFormat
 import VGGImage
+import VGGMetrics
 import VGGTrain
 import VGGSystem
 
@@ -62,9 +63,9 @@ struct TrainingSession {
             printWarning("the classes are skewed (\(String(format: "%.2f", balance.ratio)):1); consider --class-weight or --oversample")
         }
         let all = try load(dataset.train, spec: model.input, what: "train")
-        var test: TrainingData?
+        var test: DecodedDataset?
         if let folder = dataset.test { test = try load(folder, spec: model.input, what: "test") }
-        var train = all, validation: TrainingData?
+        var train = all, validation: DecodedDataset?
         if command.validateOnTest {
             guard let test else { throw TrainingError.emptySet("\(command.data)/test (needed by --validate-on-test)") }
             validation = test
@@ -110,7 +111,7 @@ struct TrainingSession {
 
     /// Transfer learning with a frozen base: the head learns on cached features, then the
     /// last convolutions may be fine-tuned on the images.
-    private func trainHead(_ model: Model, baseLength: Int, train: TrainingData, validation: TrainingData?) throws
+    private func trainHead(_ model: Model, baseLength: Int, train: DecodedDataset, validation: DecodedDataset?) throws
         -> (TrainingNetwork, TrainingHistory, StopReason, Int) {
         let full = try TrainingNetwork(model: model, threads: options.threads) { _ in false }
         if !options.augmentation.isIdentity {
@@ -155,8 +156,8 @@ struct TrainingSession {
         return (tuned, history, fine.stopReason, offset + fine.keptEpoch)
     }
 
-    private func fit(_ network: TrainingNetwork, _ options: TrainingOptions, _ train: TrainingData,
-                     _ validation: TrainingData?, label: String) throws -> TrainingOutcome {
+    private func fit(_ network: TrainingNetwork, _ options: TrainingOptions, _ train: DecodedDataset,
+                     _ validation: DecodedDataset?, label: String) throws -> TrainingOutcome {
         let trainer = try Trainer(network: network, options: options, train: train, validation: validation)
         say("training \(label.isEmpty ? "" : label)with \(options.optimizer.summary), batch \(options.batchSize), up to \(options.epochs) epochs, \(options.threads) threads")
         let progress = self.progress
@@ -178,7 +179,7 @@ struct TrainingSession {
         return try trainer.run()
     }
 
-    private func load(_ folder: ImageFolder, spec: InputSpec, what: String) throws -> TrainingData {
+    private func load(_ folder: ImageFolder, spec: InputSpec, what: String) throws -> DecodedDataset {
         let start = Date()
         let data = try DatasetLoader.load(folder, spec: spec, threads: options.threads) { done, total in
             progress.update("decoding \(what) images \(ProgressLine.bar(Double(done) / Double(total))) \(done)/\(total)")
@@ -188,7 +189,7 @@ struct TrainingSession {
     }
 
     /// The shipped model's numbers: the engine on the exported model, not the trainer.
-    private func evaluate(_ model: Model, _ data: TrainingData) throws -> Evaluation {
+    private func evaluate(_ model: Model, _ data: DecodedDataset) throws -> Evaluation {
         let engine = try Engine(model: model, threads: options.threads)
         var probabilities: [[Float]] = []
         let n = data.elementCount

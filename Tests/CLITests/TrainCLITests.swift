@@ -163,6 +163,13 @@ struct TrainCLITests {
 
         let usage = try CLI.run(["train", data.path, "--lr", "-1", "-o", out])
         #expect(usage.status == 64)
+        let tooHigh = try CLI.run(["train", data.path, "--lr", "20", "-o", out])
+        #expect(tooHigh.status == 64 && tooHigh.stderr.contains("--lr is \"20.0\", expected 0 < lr < 10"),
+                "\(tooHigh.stderr)")
+        // The library names the setting; the CLI names the flag that sets it.
+        let epochs = try CLI.run(["train", data.path, "--epochs", "0", "-o", out])
+        #expect(epochs.status == 64 && epochs.stderr.contains("--epochs is \"0\", expected 1...100000"),
+                "\(epochs.stderr)")
         let noBase = try CLI.run(["train", data.path, "--freeze-base", "-o", out])
         #expect(noBase.status == 64 && noBase.stderr.contains("--freeze-base needs --base"))
         let twice = try CLI.run(["train", data.path, "--class-weight", "--oversample", "-o", out])

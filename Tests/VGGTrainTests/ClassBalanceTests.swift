@@ -1,4 +1,6 @@
+import VGGImage
 import Testing
+import VGGMetrics
 import VGGCore
 @testable import VGGTrain
 

@@ -1,3 +1,4 @@
+import VGGImage
 import Testing
 import VGGCore
 @testable import VGGTrain

@@ -61,10 +61,10 @@ private let spec = InputSpec(height: 4, width: 4, channels: 1, mean: [0.5], std:
     try Data("not an image".utf8).write(to: URL(fileURLWithPath: later))
 
     for threads in [1, 2, 4] {
-        var caught: TrainingError?
+        var caught: DatasetError?
         do {
             _ = try DatasetLoader.load(try ImageFolder(path: root), spec: spec, threads: threads)
-        } catch let error as TrainingError {
+        } catch let error as DatasetError {
             caught = error
         }
         guard case let .unreadableImage(path, reason)? = caught else {
@@ -74,14 +74,14 @@ private let spec = InputSpec(height: 4, width: 4, channels: 1, mean: [0.5], std:
         #expect(path == bad)
         #expect(!reason.contains(bad), "the path is not repeated in the reason")
         let message = caught!.description
-        #expect(message.hasPrefix("cannot read training image \(bad): "))
+        #expect(message.hasPrefix("cannot read image \(bad): "))
     }
 }
 
 @Test func loaderRejectsBadOptions() throws {
     let dir = try TempDir()
     let folder = try ImageFolder(path: try makeImageFolder(in: dir, counts: ["a": 1, "b": 1]))
-    #expect(throws: TrainingError.invalidOption(name: "threads", value: "0", expected: "at least 1")) {
+    #expect(throws: DatasetError.invalidThreadCount(0)) {
         try DatasetLoader.load(folder, spec: spec, threads: 0)
     }
     #expect(throws: ModelError.self) {
@@ -92,7 +92,7 @@ private let spec = InputSpec(height: 4, width: 4, channels: 1, mean: [0.5], std:
     }
     var broken = folder
     broken.images[1].classIndex = 7
-    #expect(throws: TrainingError.invalidLabel(source: broken.images[1].path, label: 7, classCount: 2)) {
+    #expect(throws: DatasetError.invalidLabel(path: broken.images[1].path, label: 7, classCount: 2)) {
         try DatasetLoader.load(broken, spec: spec, threads: 1)
     }
 }
@@ -101,7 +101,7 @@ private let spec = InputSpec(height: 4, width: 4, channels: 1, mean: [0.5], std:
     let dir = try TempDir()
     let folder = try ImageFolder(path: try makeImageFolder(in: dir, counts: ["a": 2, "b": 2]))
     try FileManager.default.removeItem(atPath: folder.images[2].path)
-    #expect(throws: TrainingError.unreadableImage(path: folder.images[2].path, reason: "no such file")) {
+    #expect(throws: DatasetError.unreadableImage(path: folder.images[2].path, reason: "no such file")) {
         try DatasetLoader.load(folder, spec: spec, threads: 2)
     }
 }

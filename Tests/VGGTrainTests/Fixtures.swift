@@ -1,3 +1,4 @@
+import VGGImage
 import CImageCodecs
 import Foundation
 import VGGCore
@@ -64,7 +65,7 @@ func makeImageFolder(in dir: TempDir, counts: [String: Int], name: String = "set
 
 /// Labelled vectors (`.vector(2)`, values encode the index) with `counts[c]` images of class
 /// `c`, classes interleaved so class members are not contiguous.
-func syntheticData(counts: [Int]) -> TrainingData {
+func syntheticData(counts: [Int]) -> DecodedDataset {
     var labels: [Int] = []
     var remaining = counts
     while remaining.contains(where: { $0 > 0 }) {
@@ -74,6 +75,6 @@ func syntheticData(counts: [Int]) -> TrainingData {
         }
     }
     let inputs = labels.indices.flatMap { [Float($0), -Float($0)] }
-    return TrainingData(classes: counts.indices.map { "class\($0)" }, shape: .vector(2), inputs: inputs,
+    return DecodedDataset(classes: counts.indices.map { "class\($0)" }, shape: .vector(2), inputs: inputs,
                         labels: labels, sources: labels.indices.map { "img\($0)" })
 }

@@ -1,10 +1,11 @@
 import Testing
+import VGGImage
 import VGGCore
 @testable import VGGTrain
 
 /// A learnable pattern: a bright square in the left half (class "left") or the right half
 /// ("right") of a 32×32 gray image with noise. Seeded, so every run sees the same images.
-func patternImages(count: Int, seed: UInt64) -> TrainingData {
+func patternImages(count: Int, seed: UInt64) -> DecodedDataset {
     var rng = SeededGenerator(seed: seed)
     var inputs: [Float] = [], labels: [Int] = []
     for i in 0..<count {
@@ -16,7 +17,7 @@ func patternImages(count: Int, seed: UInt64) -> TrainingData {
         inputs += image
         labels.append(label)
     }
-    return TrainingData(classes: ["left", "right"], shape: .image(height: 32, width: 32, channels: 1), inputs: inputs,
+    return DecodedDataset(classes: ["left", "right"], shape: .image(height: 32, width: 32, channels: 1), inputs: inputs,
                         labels: labels, sources: (0..<count).map { "synthetic\($0)" })
 }
 
@@ -171,4 +172,14 @@ func options(epochs: Int, seed: UInt64 = 7, lr: Float = 3e-3, threads: Int = 2) 
     lonely.labels = ["a", "b", "c"]
     lonely.initializeParameters(seed: 1)
     #expect(throws: TrainingError.self) { try TrainingNetwork(model: lonely) }
+}
+
+/// Library errors name settings, never command-line flags (the CLI maps them).
+@Test func invalidSettingsNameTheSettingNotAFlag() throws {
+    var bad = options(epochs: 0)
+    #expect(throws: TrainingError.invalidSetting(.epochs, value: "0", expected: "1...100000")) { try bad.validate() }
+    bad = options(epochs: 1)
+    bad.batchSize = 0
+    let error = #expect(throws: TrainingError.self) { try bad.validate() }
+    #expect(error?.description == "batch size is \"0\", expected 1...4096")
 }

@@ -57,17 +57,3 @@ import VGGEngine
         #expect(moved == (name.hasPrefix("fc") || name.hasPrefix("predictions")), "\(name)")
     }
 }
-
-@Test func evaluationPicksThePositiveClassAndThreshold() throws {
-    let probabilities: [[Float]] = [[0.9, 0.1], [0.6, 0.4], [0.2, 0.8], [0.45, 0.55]]
-    let e = try Evaluation(classes: ["NORMAL", "PNEUMONIA"], probabilities: probabilities, labels: [0, 1, 1, 0])
-    #expect(e.positiveClass == "PNEUMONIA")
-    #expect(e.binary?.truePositives == 1 && e.binary?.falseNegatives == 1 && e.binary?.falsePositives == 1)
-    let low = try Evaluation(classes: ["NORMAL", "PNEUMONIA"], probabilities: probabilities, labels: [0, 1, 1, 0], threshold: 0.3)
-    #expect(low.binary?.recall == 1 && low.confusion.counts == [[1, 1], [0, 2]])
-    let flipped = try Evaluation(classes: ["NORMAL", "PNEUMONIA"], probabilities: probabilities, labels: [0, 1, 1, 0], positiveClass: "NORMAL")
-    #expect(flipped.positiveClass == "NORMAL" && flipped.binary?.truePositives == 1)
-    #expect(throws: TrainingError.self) {
-        try Evaluation(classes: ["a", "b"], probabilities: probabilities, labels: [0, 1, 1, 0], positiveClass: "c")
-    }
-}

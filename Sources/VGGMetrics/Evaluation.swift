@@ -38,11 +38,10 @@ public struct Evaluation: Sendable, Codable, Equatable {
     static func positiveIndex(classes: [String], requested: String?) throws -> Int? {
         if let requested {
             guard let i = classes.firstIndex(of: requested) else {
-                throw TrainingError.invalidOption(name: "--positive", value: requested,
-                                                  expected: "one of the classes [\(classes.joined(separator: ", "))]")
+                throw MetricsError.unknownPositiveClass(requested, classes: classes)
             }
             guard classes.count == 2 else {
-                throw TrainingError.invalidOption(name: "--positive", value: requested, expected: "a binary (two-class) problem")
+                throw MetricsError.positiveClassNeedsTwoClasses(requested, classes: classes)
             }
             return i
         }

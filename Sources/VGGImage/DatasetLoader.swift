@@ -1,6 +1,5 @@
 import Foundation
 import VGGCore
-import VGGEngine
 import VGGImage
 
 /// Decodes a whole image folder into memory once, so training epochs never touch the disk.
@@ -16,15 +15,15 @@ public enum DatasetLoader {
     /// is called on the calling thread with (images done, total) after every batch of
     /// images, never concurrently; the last call is (total, total).
     ///
-    /// - Throws: `TrainingError.invalidOption` for `threads < 1`, `ModelError` for an invalid
-    ///   `spec` (or one with neither 1 nor 3 channels), `TrainingError.invalidLabel` for an
-    ///   image whose class index is not one of `folder.classes`, and
-    ///   `TrainingError.unreadableImage` naming the first (in folder order) image that
-    ///   cannot be decoded.
+    /// - Throws: `DatasetError.invalidThreadCount` for `threads < 1`, `ModelError` for an
+    ///   invalid `spec` (or one with neither 1 nor 3 channels), `DatasetError.invalidLabel` for
+    ///   an image whose class index is not one of `folder.classes`, `.tooLarge` for a set
+    ///   beyond the in-memory ceiling, and `.unreadableImage` naming the first (in folder
+    ///   order) image that cannot be decoded.
     public static func load(_ folder: ImageFolder, spec: InputSpec, threads: Int,
-                            progress: ((Int, Int) -> Void)? = nil) throws -> TrainingData {
+                            progress: ((Int, Int) -> Void)? = nil) throws -> DecodedDataset {
         guard threads >= 1 else {
-            throw TrainingError.invalidOption(name: "threads", value: "\(threads)", expected: "at least 1")
+            throw DatasetError.invalidThreadCount(threads)
         }
         try spec.validate()
         guard spec.channels == 1 || spec.channels == 3 else {
@@ -33,18 +32,16 @@ public enum DatasetLoader {
         }
         let images = folder.images
         for image in images where !folder.classes.indices.contains(image.classIndex) {
-            throw TrainingError.invalidLabel(source: image.path, label: image.classIndex,
-                                             classCount: folder.classes.count)
+            throw DatasetError.invalidLabel(path: image.path, label: image.classIndex, classCount: folder.classes.count)
         }
         let size = spec.shape.elementCount
         guard checkedElementCount([images.count, size]) != nil else {
-            throw TrainingError.invalidOption(
-                name: "dataset size", value: "\(images.count) images of \(spec.shape)",
-                expected: "at most \(maximumElementCount) input values in memory")
+            throw DatasetError.tooLarge(images: images.count, shape: "\(spec.shape)",
+                                        maximumValues: maximumElementCount)
         }
 
         var inputs = [Float](repeating: 0, count: images.count * size)
-        var failures = [TrainingError?](repeating: nil, count: images.count)
+        var failures = [DatasetError?](repeating: nil, count: images.count)
         let parallel = Parallel(threads: threads)
         // Batches keep the progress callback on the calling thread and let a failure stop
         // the work early; within a batch, workers pull images from a shared counter because
@@ -70,7 +67,7 @@ public enum DatasetLoader {
                                 let slot = UnsafeMutableBufferPointer(rebasing: outBox.value[i * size ..< (i + 1) * size])
                                 _ = slot.update(fromContentsOf: tensor)
                             } catch {
-                                failedBox.value[i] = TrainingError.unreadable(path: images[i].path, error: error)
+                                failedBox.value[i] = DatasetError.unreadable(path: images[i].path, error: error)
                             }
                         }
                     }
@@ -84,7 +81,7 @@ public enum DatasetLoader {
             }
         }
         if images.isEmpty { progress?(0, 0) }
-        return TrainingData(classes: folder.classes, shape: spec.shape, inputs: inputs,
+        return DecodedDataset(classes: folder.classes, shape: spec.shape, inputs: inputs,
                             labels: images.map(\.classIndex), sources: images.map(\.path))
     }
 }

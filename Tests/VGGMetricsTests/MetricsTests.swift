@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import VGGTrain
+@testable import VGGMetrics
 
 private func close(_ a: Double?, _ b: Double, tolerance: Double = 1e-12) -> Bool {
     guard let a else { return false }
@@ -193,5 +193,23 @@ private let positives = [true, true, true, true, true, false, false, false, fals
     }
     #expect(throws: DecodingError.self) {
         try JSONDecoder().decode(ConfusionMatrix.self, from: Data(#"{"counts": [[1, -1], [0, 0]]}"#.utf8))
+    }
+}
+
+@Test func evaluationPicksThePositiveClassAndThreshold() throws {
+    let probabilities: [[Float]] = [[0.9, 0.1], [0.6, 0.4], [0.2, 0.8], [0.45, 0.55]]
+    let e = try Evaluation(classes: ["NORMAL", "PNEUMONIA"], probabilities: probabilities, labels: [0, 1, 1, 0])
+    #expect(e.positiveClass == "PNEUMONIA")
+    #expect(e.binary?.truePositives == 1 && e.binary?.falseNegatives == 1 && e.binary?.falsePositives == 1)
+    let low = try Evaluation(classes: ["NORMAL", "PNEUMONIA"], probabilities: probabilities, labels: [0, 1, 1, 0], threshold: 0.3)
+    #expect(low.binary?.recall == 1 && low.confusion.counts == [[1, 1], [0, 2]])
+    let flipped = try Evaluation(classes: ["NORMAL", "PNEUMONIA"], probabilities: probabilities, labels: [0, 1, 1, 0], positiveClass: "NORMAL")
+    #expect(flipped.positiveClass == "NORMAL" && flipped.binary?.truePositives == 1)
+    #expect(throws: MetricsError.unknownPositiveClass("c", classes: ["a", "b"])) {
+        try Evaluation(classes: ["a", "b"], probabilities: probabilities, labels: [0, 1, 1, 0], positiveClass: "c")
+    }
+    #expect(throws: MetricsError.positiveClassNeedsTwoClasses("a", classes: ["a", "b", "c"])) {
+        try Evaluation(classes: ["a", "b", "c"], probabilities: probabilities.map { $0 + [0] }, labels: [0, 1, 1, 0],
+                       positiveClass: "a")
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import VGGTrain
+@testable import VGGMetrics
 
 private let withValidation = TrainingHistory(epochs: [
     EpochRecord(epoch: 1, trainLoss: 0.693, trainAccuracy: 0.5, validationLoss: 0.7, validationAccuracy: 0.45,

@@ -16,6 +16,10 @@ public enum MetricsError: Error, Equatable, CustomStringConvertible, Sendable {
     case negativeCount(what: String, value: Int)
     /// A confusion matrix row does not have one entry per class.
     case notSquare(row: Int, columns: Int, classCount: Int)
+    /// The requested positive class is not one of the classes.
+    case unknownPositiveClass(String, classes: [String])
+    /// A positive class was requested for a problem that is not binary.
+    case positiveClassNeedsTwoClasses(String, classes: [String])
 
     public var description: String {
         switch self {
@@ -33,6 +37,11 @@ public enum MetricsError: Error, Equatable, CustomStringConvertible, Sendable {
             return "\(what) is \(value); expected a count ≥ 0"
         case .notSquare(let row, let columns, let classCount):
             return "confusion matrix row \(row) has \(columns) entries; expected \(classCount) (one per class)"
+        case .unknownPositiveClass(let name, let classes):
+            return "positive class \"\(name)\" is not one of the classes [\(classes.joined(separator: ", "))]"
+        case .positiveClassNeedsTwoClasses(let name, let classes):
+            return "positive class \"\(name)\" needs a binary (two-class) problem;"
+                + " the classes are [\(classes.joined(separator: ", "))]"
         }
     }
 }

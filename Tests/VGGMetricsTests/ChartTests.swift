@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import VGGImage
-@testable import VGGTrain
+@testable import VGGMetrics
 import VGGSystem
 
 private func history(epochs: Int, validation: Bool) -> TrainingHistory {
