@@ -77,11 +77,13 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // What the tests share: temporary folders, the process runner, naive references.
+        .target(name: "VGGTestSupport", dependencies: ["VGGCore"], path: "Tests/VGGTestSupport"),
         .testTarget(name: "VGGSystemTests", dependencies: ["VGGSystem"]),
         .testTarget(name: "VGGCoreTests", dependencies: ["VGGCore"]),
         .testTarget(name: "VGGFormatTests", dependencies: ["VGGFormat", "VGGCore", "VGGSystem"]),
         .testTarget(name: "VGGImageTests", dependencies: ["VGGImage", "VGGCore", "VGGSystem", "CImageCodecs"]),
-        .testTarget(name: "VGGEngineTests", dependencies: ["VGGEngine", "VGGCore"], swiftSettings: fastMath),
+        .testTarget(name: "VGGEngineTests", dependencies: ["VGGEngine", "VGGCore", "VGGTestSupport"], swiftSettings: fastMath),
         .testTarget(name: "VGGONNXTests", dependencies: ["VGGONNX", "VGGCore", "VGGEngine", "VGGFormat", "VGGSystem"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "VGGMetricsTests", dependencies: ["VGGMetrics", "VGGImage", "VGGSystem"]),
@@ -90,7 +92,7 @@ let package = Package(
                     swiftSettings: fastMath),
         .testTarget(name: "VGGCodegenTests", dependencies: ["VGGCodegen", "VGGCheck", "VGGCore", "VGGEngine", "VGGSystem", "CPredictorKernels"],
                     exclude: ["Snapshots"]),
-        .testTarget(name: "CLITests", dependencies: ["vggc", "VGGCodegen", "VGGCore", "VGGFormat", "VGGSystem", "CImageCodecs", "CPredictorKernels"]),
+        .testTarget(name: "CLITests", dependencies: ["vggc", "VGGTestSupport", "VGGCodegen", "VGGCore", "VGGFormat", "VGGSystem", "CImageCodecs", "CPredictorKernels"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -2,6 +2,7 @@ import CImageCodecs
 import CPredictorKernels
 import Foundation
 import Testing
+import VGGTestSupport
 import VGGCodegen
 import VGGCore
 import VGGFormat
@@ -267,4 +268,13 @@ struct GeneratedUpToDateTests {
         #expect(p.terminationStatus == 66)
         #expect(text.contains("weights.bin is missing") && text.contains("vggc compile <path to>/pneumonia.bin --name pneumonia"))
     }
+}
+
+/// The shared process runner reads both pipes at once: a child that writes a lot to standard
+/// error before it writes standard output (a chatty compiler, a verbose failure) finishes.
+@Test func processRunnerDrainsBothPipes() throws {
+    let script = "head -c 1000000 /dev/zero | tr '\\0' e >&2; head -c 300000 /dev/zero | tr '\\0' o"
+    let r = try CLI.runBinary("/bin/sh", ["-c", script])
+    #expect(r.status == 0)
+    #expect(r.stderr.count == 1_000_000 && r.stdout.count == 300_000)
 }

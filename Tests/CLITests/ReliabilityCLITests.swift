@@ -1,6 +1,7 @@
 import CImageCodecs
 import Foundation
 import Testing
+import VGGTestSupport
 import VGGCore
 @testable import VGGFormat
 import VGGSystem

@@ -1,4 +1,5 @@
 import Testing
+import VGGTestSupport
 import VGGCore
 @testable import VGGEngine
 import Foundation

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VGGTestSupport
 import VGGCore
 @testable import VGGEngine
 
