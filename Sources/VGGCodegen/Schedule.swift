@@ -60,6 +60,11 @@ struct Schedule {
         /// Where the input and output live (set once every step's border is known).
         var input = Storage(shape: .vector(0), border: Border())
         var output = Storage(shape: .vector(0), border: Border())
+        /// A convolution step's layer and geometry (what every convolution emitter starts from).
+        var convolution: (Conv2D, WindowGeometry) {
+            guard case let .conv(conv, g, _) = kind else { preconditionFailure("not a convolution: \(name)") }
+            return (conv, g)
+        }
         /// The input as the step reads it: after a vanished Flatten an image is a vector
         /// (same bytes when unbordered, which element-wise steps' inputs always are).
         var flatInput: Storage { Storage(shape: inputShape, border: Border()) }

@@ -20,10 +20,15 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible, Sendable {
     /// Training was interrupted before any epoch finished, so there is no model to keep.
     case interruptedBeforeFirstEpoch
 
+    /// The message with an invalid setting called `name` (the CLI passes the flag that sets it).
+    public func message(naming name: String) -> String {
+        guard case let .invalidSetting(_, value, expected) = self else { return description }
+        return "\(name) is \(value.isEmpty ? "empty" : "\"\(value)\""), expected \(expected)"
+    }
+
     public var description: String {
         switch self {
-        case let .invalidSetting(setting, value, expected):
-            return "\(setting.name) is \(value.isEmpty ? "empty" : "\"\(value)\""), expected \(expected)"
+        case let .invalidSetting(setting, _, _): return message(naming: setting.name)
         case let .emptySplit(className, images):
             return "class \(className) has \(images) image\(images == 1 ? "" : "s"); splitting needs at least 2"
                 + " per class (one for training, one for validation)"

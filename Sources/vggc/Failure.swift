@@ -74,8 +74,9 @@ func reportAndExit(_ error: Error) -> ExitCode {
 /// The error's message, naming the command-line flag where the library names a setting.
 func message(for error: Error) -> String {
     switch error {
-    case let TrainingError.invalidSetting(setting, value, expected):
-        return "\(setting.flag) is \(value.isEmpty ? "empty" : "\"\(value)\""), expected \(expected)"
+    case let e as TrainingError:
+        if case let .invalidSetting(setting, _, _) = e { return e.message(naming: setting.flag) }
+        return "\(e)"
     case MetricsError.unknownPositiveClass, MetricsError.positiveClassNeedsTwoClasses: return "--positive: \(error)"
     default: return "\(error)"
     }

@@ -25,8 +25,8 @@ struct BF16ConvEmitter: StepEmitter {
     var lanes: Int { convLanes(conv.outChannels) }
 
     init(step: Schedule.Step, index: Int) {
-        guard case let .conv(conv, g, _) = step.kind else { preconditionFailure("not a convolution: \(step.name)") }
-        (self.step, self.index, self.conv, self.g) = (step, index, conv, g)
+        (conv, g) = step.convolution
+        (self.step, self.index) = (step, index)
     }
 
     /// Channels per pixel in the bfloat16 input buffer: pairs, so an odd count gains one.

@@ -26,8 +26,8 @@ struct ConvolutionEmitter: StepEmitter {
     var pool: Bool { step.epilogue.pool }
 
     init(step: Schedule.Step, index: Int, unrollTaps: Bool) {
-        guard case let .conv(conv, g, _) = step.kind else { preconditionFailure("not a convolution: \(step.name)") }
-        (self.step, self.index, self.unrollTaps, self.conv, self.g) = (step, index, unrollTaps, conv, g)
+        (conv, g) = step.convolution
+        (self.step, self.index, self.unrollTaps) = (step, index, unrollTaps)
     }
 
     func packWeights(_ model: Model, into packer: inout WeightPacker) {

@@ -41,7 +41,7 @@ struct BatchNormEmitter: StepEmitter {
     }
 }
 
-struct ReLUEmitter: StepEmitter {
+struct ReLUEmitter: ElementwiseStep {
     let step: Schedule.Step
     let index: Int
 
@@ -57,13 +57,9 @@ struct ReLUEmitter: StepEmitter {
             }
         }
     }
-
-    func emitCall(_ out: inout StepCode, kernel: String, site: CallSite) {
-        out.run.line("\(kernel)(\(site.kernelInput(site.x)), \(site.y))")
-    }
 }
 
-struct GlobalAveragePoolEmitter: StepEmitter {
+struct GlobalAveragePoolEmitter: ElementwiseStep {
     let step: Schedule.Step
     let index: Int
 
@@ -78,13 +74,9 @@ struct GlobalAveragePoolEmitter: StepEmitter {
             }
         }
     }
-
-    func emitCall(_ out: inout StepCode, kernel: String, site: CallSite) {
-        out.run.line("\(kernel)(\(site.kernelInput(site.x)), \(site.y))")
-    }
 }
 
-struct SoftmaxEmitter: StepEmitter {
+struct SoftmaxEmitter: ElementwiseStep {
     let step: Schedule.Step
     let index: Int
 
@@ -101,13 +93,9 @@ struct SoftmaxEmitter: StepEmitter {
             }
         }
     }
-
-    func emitCall(_ out: inout StepCode, kernel: String, site: CallSite) {
-        out.run.line("\(kernel)(\(site.kernelInput(site.x)), \(site.y))")
-    }
 }
 
-struct SigmoidEmitter: StepEmitter {
+struct SigmoidEmitter: ElementwiseStep {
     let step: Schedule.Step
     let index: Int
 
@@ -120,7 +108,12 @@ struct SigmoidEmitter: StepEmitter {
             }
         }
     }
+}
 
+/// An element-wise step without parameters: its function takes the input and output buffers.
+protocol ElementwiseStep: StepEmitter {}
+
+extension ElementwiseStep {
     func emitCall(_ out: inout StepCode, kernel: String, site: CallSite) {
         out.run.line("\(kernel)(\(site.kernelInput(site.x)), \(site.y))")
     }

@@ -25,8 +25,8 @@ struct WinogradEmitter: StepEmitter {
     var pool: Bool { step.epilogue.pool }
 
     init(step: Schedule.Step, index: Int) {
-        guard case let .conv(conv, g, _) = step.kind else { preconditionFailure("not a convolution: \(step.name)") }
-        (self.step, self.index, self.conv, self.g) = (step, index, conv, g)
+        (conv, g) = step.convolution
+        (self.step, self.index) = (step, index)
     }
 
     func packWeights(_ model: Model, into packer: inout WeightPacker) {
