@@ -8,7 +8,7 @@ import PackageDescription
 
 // Numerical targets are always optimized and target the build machine's vector units:
 // without a CPU flag swiftc emits SSE2 and every fused multiply-add becomes a libm call
-// (≈1.5 GFLOP/s, see ../shared/notes/swift-performance.md). `-O` after SwiftPM's `-Onone`
+// (≈1.5 GFLOP/s, see docs/swiftc-facts.md). `-O` after SwiftPM's `-Onone`
 // wins, so `swift test` (a debug build) still runs the engine at useful speed.
 let fastMath: [SwiftSetting] = [
     .unsafeFlags(["-O", "-Xcc", "-march=native"]),
@@ -78,19 +78,19 @@ let package = Package(
         ]),
 
         // What the tests share: temporary folders, the process runner, naive references.
-        .target(name: "VGGTestSupport", dependencies: ["VGGCore"], path: "Tests/VGGTestSupport"),
-        .testTarget(name: "VGGSystemTests", dependencies: ["VGGSystem"]),
+        .target(name: "VGGTestSupport", dependencies: ["VGGCore", "CImageCodecs"], path: "Tests/VGGTestSupport"),
+        .testTarget(name: "VGGSystemTests", dependencies: ["VGGSystem", "VGGTestSupport"]),
         .testTarget(name: "VGGCoreTests", dependencies: ["VGGCore"]),
-        .testTarget(name: "VGGFormatTests", dependencies: ["VGGFormat", "VGGCore", "VGGSystem"]),
-        .testTarget(name: "VGGImageTests", dependencies: ["VGGImage", "VGGCore", "VGGSystem", "CImageCodecs"]),
+        .testTarget(name: "VGGFormatTests", dependencies: ["VGGFormat", "VGGCore", "VGGSystem", "VGGTestSupport"]),
+        .testTarget(name: "VGGImageTests", dependencies: ["VGGImage", "VGGCore", "VGGSystem", "CImageCodecs", "VGGTestSupport"]),
         .testTarget(name: "VGGEngineTests", dependencies: ["VGGEngine", "VGGCore", "VGGTestSupport"], swiftSettings: fastMath),
-        .testTarget(name: "VGGONNXTests", dependencies: ["VGGONNX", "VGGCore", "VGGEngine", "VGGFormat", "VGGSystem"],
+        .testTarget(name: "VGGONNXTests", dependencies: ["VGGONNX", "VGGCore", "VGGEngine", "VGGFormat", "VGGSystem", "VGGTestSupport"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "VGGMetricsTests", dependencies: ["VGGMetrics", "VGGImage", "VGGSystem"]),
+        .testTarget(name: "VGGMetricsTests", dependencies: ["VGGMetrics", "VGGImage", "VGGSystem", "VGGTestSupport"]),
         .testTarget(name: "VGGTrainTests",
-                    dependencies: ["VGGTrain", "VGGMetrics", "VGGEngine", "VGGImage", "VGGCore", "VGGSystem", "CImageCodecs"],
+                    dependencies: ["VGGTrain", "VGGMetrics", "VGGEngine", "VGGImage", "VGGCore", "VGGSystem", "VGGTestSupport"],
                     swiftSettings: fastMath),
-        .testTarget(name: "VGGCodegenTests", dependencies: ["VGGCodegen", "VGGCheck", "VGGCore", "VGGEngine", "VGGSystem", "CPredictorKernels"],
+        .testTarget(name: "VGGCodegenTests", dependencies: ["VGGCodegen", "VGGCheck", "VGGCore", "VGGEngine", "VGGSystem", "CPredictorKernels", "VGGTestSupport"],
                     exclude: ["Snapshots"]),
         .testTarget(name: "CLITests", dependencies: ["vggc", "VGGTestSupport", "VGGCodegen", "VGGCore", "VGGFormat", "VGGSystem", "CImageCodecs", "CPredictorKernels"]),
     ],

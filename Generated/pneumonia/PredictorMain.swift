@@ -44,7 +44,14 @@ struct Predictor {
     static func main() {
         Interruption.install()  // Ctrl-C removes a half-written --output-raw
         let o = parse(Array(SystemPath.arguments().dropFirst()))
-        // Checked before any work: vdpbf16ps on a CPU without it would die on SIGILL.
+        checkCPU()
+        var run = PredictionRun(o)
+        if let path = o.raw { run.readRaw(path) } else { run.readImages() }
+        run.finish()
+    }
+
+    /// Checked before any work: vdpbf16ps or vpdpbusd on a CPU without them dies on SIGILL.
+    static func checkCPU() {
         if Network.precision == "bf16" && vggc_cpu_has_bf16() == 0 {
             fail("this predictor was built with --precision bf16 and needs AVX512-BF16, which this CPU lacks; "
                  + "rebuild it with vggc compile --precision fp32", PredictorExit.unsupportedCPU)
@@ -53,123 +60,6 @@ struct Predictor {
             fail("this predictor was built with --precision int8 and needs AVX512-VNNI, which this CPU lacks; "
                  + "rebuild it with vggc compile --precision fp32", PredictorExit.unsupportedCPU)
         }
-        var status: Int32 = 0
-        var rows: [String] = []  // JSON result objects
-        // --output-raw: checked before any work (its folder exists, it is not a device or an
-        // input), collected in memory and written atomically at the end.
-        var rawOut: OutputFile?
-        var records: [Float] = []
-        if let path = o.outputRaw {
-            do {
-                rawOut = try OutputFile(path, inputs: o.raw.map { [$0] } ?? o.images)
-            } catch let e as FileError {
-                if case .outputIsInput = e.problem { fail(e.description, PredictorExit.usage) }
-                fail(e.description, PredictorExit.cantCreate)
-            } catch {
-                fail("\(error)", PredictorExit.cantCreate)
-            }
-        }
-        func failed(_ name: String, _ message: String, _ code: Int32) {
-            printError("\(program): error: \(message)")
-            rows.append("{\"file\": \(jsonString(Display.bytesEscaped(name))), \"error\": \(jsonString(message))}")
-            status = max(status, code)
-            // A failed input still gets a record (all NaN) so record i is always input i.
-            records += [Float](repeating: .nan, count: Network.logitCount + Network.labels.count)
-        }
-        // One record per input, in order.
-        func handle(_ name: String, _ tensor: [Float], preprocessMs: Double) {
-            if let k = tensor.firstIndex(where: { !$0.isFinite }) {
-                return failed(name, "\(Display.text(name)) holds \(tensor[k]) at element \(k); input values must be finite",
-                              PredictorExit.dataError)
-            }
-            if let dir = o.dumpDir {  // the folder and an empty steps.txt exist before the run
-                makeDirectories(dir)
-                guard fclose(openForWriting(SystemPath.join(dir, "steps.txt"), append: false)) == 0 else {
-                    fail("cannot create \(Display.text(SystemPath.join(dir, "steps.txt"))): \(errnoText())", PredictorExit.cantCreate)
-                }
-            }
-            let dump = o.dumpDir.map { dir in { (i: Int, v: [Float]) in dumpStep(i, v, dir: dir) } }
-            let start = now()
-            let r = tensor.withUnsafeBufferPointer { Network.run($0.baseAddress!, threads: o.threads, dump: dump) }
-            if o.time {
-                printError("\(program): time \(name): preprocess \(ms(preprocessMs)) ms, run \(ms(now() - start)) ms")
-            }
-            if o.profileRuns > 0 { profile(name, tensor, runs: o.profileRuns, threads: o.threads) }
-            guard r.probabilities.allSatisfy(\.isFinite) else {
-                // Never a label for a NaN: finite inputs that overflow float32 inside the network.
-                return failed(name, "the network's output for \(Display.text(name)) is not finite (a value left the float32 "
-                              + "range inside the network); no label is given", PredictorExit.dataError)
-            }
-            records += r.logits + r.probabilities
-            let p = r.probabilities, labels = Network.labels
-            let best = p.indices.max { p[$0] < p[$1] }!  // first maximum, like `vggc predict`
-            if o.json {
-                let list = zip(labels, p).map { "{\"label\": \(jsonString($0)), \"probability\": \(jsonNumber($1))}" }
-                rows.append("{\"file\": \(jsonString(Display.bytesEscaped(name))), \"label\": \(jsonString(labels[best])), "
-                    + "\"probabilities\": [\(list.joined(separator: ", "))]}")
-            } else {
-                let detail = zip(labels, p).map { "\($0) \(fixed4($1))" }.joined(separator: "  ")
-                print("\(Display.text(name))  \(labels[best])  \(fixed4(p[best]))  (\(detail))")
-            }
-        }
-
-        if let path = o.raw {
-            // Several H×W×C float32 LE tensors back to back, read one at a time. A FIFO or
-            // device is refused before a byte is read (it could block or never end).
-            let file: (descriptor: Int32, status: FileStatus)
-            do { file = try InputFile.open(path) } catch { fail("\(error)", PredictorExit.noInput) }
-            defer { close(file.descriptor) }
-            let size = file.status.size, tensorBytes = valuesPerInput * 4
-            guard size > 0, size % tensorBytes == 0 else {
-                fail("\(Display.text(path)) is \(size) bytes; raw input must be a non-zero multiple of \(tensorBytes) bytes "
-                     + "(\(Network.inputHeight)×\(Network.inputWidth)×\(Network.inputChannels) float32)", PredictorExit.dataError)
-            }
-            if o.dumpDir != nil && size != tensorBytes {
-                fail("--dump-layers needs exactly one input; \(Display.text(path)) holds \(size / tensorBytes)", PredictorExit.usage)
-            }
-            var bits = [UInt32](repeating: 0, count: valuesPerInput)
-            for index in 0..<(size / tensorBytes) {
-                let start = now()
-                guard readExactly(file.descriptor, &bits) else {
-                    fail("cannot read \(Display.text(path)): \(errno != 0 ? errnoText() : "the file shrank while reading")", PredictorExit.dataError)
-                }
-                handle("raw[\(index)]", bits.map { Float(bitPattern: UInt32(littleEndian: $0)) }, preprocessMs: now() - start)
-            }
-        } else {
-            for path in o.images {
-                let start = now()
-                do {
-                    handle(path, try loadImage(path), preprocessMs: now() - start)
-                } catch let e as ImageError {
-                    switch e {
-                    case .fileNotFound, .notRegularFile: failed(path, e.description, PredictorExit.noInput)
-                    default: failed(path, e.description, PredictorExit.dataError)
-                    }
-                } catch {
-                    failed(path, "cannot read \(path): \(error)", PredictorExit.dataError)
-                }
-            }
-        }
-        if let out = rawOut {
-            do { try out.write(records.map { $0.bitPattern.littleEndian }.withUnsafeBytes { Array($0) }) }
-            catch { fail("\(error)", PredictorExit.cantCreate) }
-        }
-        if o.json {
-            print("""
-            {
-              "generator": \(jsonString("vggc " + Network.generatorVersion)),
-              "model": \(jsonString(Network.name)),
-              "sha256": \(jsonString(Network.modelHash)),
-              "labels": [\(Network.labels.map(jsonString).joined(separator: ", "))],
-              "results": [\(rows.isEmpty ? "" : "\n    " + rows.joined(separator: ",\n    ") + "\n  ")]
-            }
-            """)
-        }
-        // Results that could not be written (a full disk, a closed pipe) must not exit 0.
-        if fflush(nil) != 0 {
-            fail("cannot write the results to standard output: \(errnoText())", PredictorExit.ioError)
-        }
-        exit(status)
     }
 
     /// Exactly InputLoader's pipeline: decode → channels → resize → normalise (same expression).

@@ -13,6 +13,7 @@ struct EmbedRuntime: BuildToolPlugin {
     /// Swift files, compiled into the predictor's one module.
     static let swiftFiles = [
         "Sources/VGGCodegen/Runtime/PredictorMain.swift",
+        "Sources/VGGCodegen/Runtime/PredictionRun.swift",
         "Sources/VGGCodegen/Runtime/PredictorOutputs.swift",
         "Sources/VGGCodegen/Runtime/Workers.swift",
         "Sources/VGGCore/ResizeFilter.swift",

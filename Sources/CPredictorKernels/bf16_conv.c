@@ -9,7 +9,7 @@
 // itself, so what differs from an IEEE evaluation is the flush of results below 2⁻¹²⁶ and
 // a subnormal float32 bias, the accumulator's start, read as zero (docs/verification.md).
 //
-// Shape (../shared/notes/swift-performance.md): a register tile of P output pixels × lanes
+// Shape (docs/swiftc-facts.md): a register tile of P output pixels × lanes
 // output channels (8 × 32 or 16 × 16: 16 zmm accumulators); each channel pair broadcasts
 // one 32-bit input word per pixel and loads one weight vector per 16 channels: 500–520
 // GFLOP/s on one core, 2.1× the fp32 kernel. Tiles run over the output pixels in row-major

@@ -53,7 +53,7 @@ public enum PredictorBuilder {
 
     public static let runtimeLibraries = ["-lpng16", "-ljpeg", "-lz", "-lm"]
 
-    /// Flags that select the CPU for swiftc (see ../shared/notes/swift-performance.md: without
+    /// Flags that select the CPU for swiftc (see docs/swiftc-facts.md: without
     /// one, swiftc emits SSE2 and every FMA becomes a libm call).
     public static func cpuFlags(_ target: String) throws -> [String] {
         switch target {

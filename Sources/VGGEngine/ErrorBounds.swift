@@ -288,15 +288,7 @@ extension Engine {
             for ox in 0..<g.outputWidth {
                 for c in 0..<channels {
                     window.removeAll(keepingCapacity: true)
-                    for i in 0..<g.kernelHeight {
-                        let iy = oy * g.strideHeight + i - g.padTop
-                        guard iy >= 0, iy < g.inputHeight else { continue }
-                        for j in 0..<g.kernelWidth {
-                            let ix = ox * g.strideWidth + j - g.padLeft
-                            guard ix >= 0, ix < g.inputWidth else { continue }
-                            window.append((iy * g.inputWidth + ix) * channels + c)
-                        }
-                    }
+                    g.forEachTap(output: oy, ox) { _, _, iy, ix in window.append((iy * g.inputWidth + ix) * channels + c) }
                     let floor = window.map { Double(x[$0]) - Double(s.e[$0]) }.max()!
                     var maxA: Float = 0, maxE: Float = 0
                     for at in window {
@@ -320,15 +312,9 @@ extension Engine {
             for ox in 0..<g.outputWidth {
                 for c in 0..<channels {
                     var sumA = 0.0, sumE = 0.0, n = 0
-                    for i in 0..<g.kernelHeight {
-                        let iy = oy * g.strideHeight + i - g.padTop
-                        guard iy >= 0, iy < g.inputHeight else { continue }
-                        for j in 0..<g.kernelWidth {
-                            let ix = ox * g.strideWidth + j - g.padLeft
-                            guard ix >= 0, ix < g.inputWidth else { continue }
-                            let at = (iy * g.inputWidth + ix) * channels + c
-                            sumA += Double(s.a[at]); sumE += Double(s.e[at]); n += 1
-                        }
+                    g.forEachTap(output: oy, ox) { _, _, iy, ix in
+                        let at = (iy * g.inputWidth + ix) * channels + c
+                        sumA += Double(s.a[at]); sumE += Double(s.e[at]); n += 1
                     }
                     let out = (oy * g.outputWidth + ox) * channels + c
                     let meanA = sumA / Double(n), meanE = sumE / Double(n)

@@ -1,6 +1,6 @@
 /// `C[i, j] = bias[j] + Σ_k A[i, k] · B[k, j]` for the engine's convolutions and dense layers.
 ///
-/// Register blocking follows ../shared/notes/swift-performance.md: an 8-row × 32-column tile
+/// Register blocking follows docs/swiftc-facts.md: an 8-row × 32-column tile
 /// of C lives in 16 `SIMD16<Float>` accumulators (the measured sweet spot before spilling),
 /// each step of `k` broadcasts 8 values of A and loads one 32-wide row of a packed B panel.
 /// Summation order per output is fixed (k ascending, starting from the bias), so a result

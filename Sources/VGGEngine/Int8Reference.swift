@@ -25,18 +25,13 @@ extension Engine {
             let cin = conv.inChannels
             for oy in 0..<g.outputHeight { for ox in 0..<g.outputWidth {
                 let out = (oy * g.outputWidth + ox) * outputs
-                for i in 0..<g.kernelHeight {
-                    let iy = oy * g.strideHeight + i - g.padTop
-                    guard iy >= 0, iy < g.inputHeight else { continue }  // zero padding: code 0
-                    for j in 0..<g.kernelWidth {
-                        let ix = ox * g.strideWidth + j - g.padLeft
-                        guard ix >= 0, ix < g.inputWidth else { continue }
-                        for c in 0..<cin {
-                            let x = q[(iy * g.inputWidth + ix) * cin + c]
-                            if x == 0 { continue }
-                            let row = ((i * g.kernelWidth + j) * cin + c) * outputs
-                            for o in 0..<outputs { acc[out + o] &+= x &* w[row + o] }
-                        }
+                // Padding taps are skipped: zero padding is code 0.
+                g.forEachTap(output: oy, ox) { i, j, iy, ix in
+                    for c in 0..<cin {
+                        let x = q[(iy * g.inputWidth + ix) * cin + c]
+                        if x == 0 { continue }
+                        let row = ((i * g.kernelWidth + j) * cin + c) * outputs
+                        for o in 0..<outputs { acc[out + o] &+= x &* w[row + o] }
                     }
                 }
             } }

@@ -12,14 +12,10 @@ public enum Reference {
             for ox in 0..<g.outputWidth {
                 for o in 0..<s.outChannels {
                     var acc = bias?[o] ?? 0
-                    for i in 0..<s.kernelHeight {
-                        for j in 0..<s.kernelWidth {
-                            let iy = oy * s.strideHeight + i - g.padTop, ix = ox * s.strideWidth + j - g.padLeft
-                            guard iy >= 0, iy < height, ix >= 0, ix < width else { continue }
-                            for c in 0..<s.inChannels {
-                                acc += input[(iy * width + ix) * s.inChannels + c]
-                                    * weight[((i * s.kernelWidth + j) * s.inChannels + c) * s.outChannels + o]
-                            }
+                    g.forEachTap(output: oy, ox) { i, j, iy, ix in
+                        for c in 0..<s.inChannels {
+                            acc += input[(iy * width + ix) * s.inChannels + c]
+                                * weight[((i * s.kernelWidth + j) * s.inChannels + c) * s.outChannels + o]
                         }
                     }
                     out[(oy * g.outputWidth + ox) * s.outChannels + o] = acc

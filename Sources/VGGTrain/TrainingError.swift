@@ -47,7 +47,8 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible, Sendable {
 
 /// The settings of a training run the library checks (`TrainingError.invalidSetting`).
 public enum TrainingSetting: Equatable, Sendable {
-    case epochs, batchSize, patience, stopAtAccuracy, learningRateSchedule, unfreezeLast
+    case epochs, batchSize, patience, stopAtAccuracy, learningRateSchedule, unfreezeLast, fineTuneEpochs
+    case fineTuneLearningRateFactor
     case learningRate, weightDecay, beta1, beta2, epsilon, momentum, validationFraction
     /// The augmentation description, or one of its keys.
     case augmentation(key: String?)
@@ -61,6 +62,8 @@ public enum TrainingSetting: Equatable, Sendable {
         case .stopAtAccuracy: return "stop-at accuracy"
         case .learningRateSchedule: return "learning-rate schedule"
         case .unfreezeLast: return "number of base convolutions to unfreeze"
+        case .fineTuneEpochs: return "fine-tuning epochs"
+        case .fineTuneLearningRateFactor: return "fine-tuning learning-rate factor"
         case .learningRate: return "learning rate"
         case .weightDecay: return "weight decay"
         case .beta1: return "Adam beta1"

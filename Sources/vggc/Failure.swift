@@ -92,6 +92,8 @@ extension TrainingSetting {
         case .stopAtAccuracy: return "--stop-at-accuracy"
         case .learningRateSchedule: return "--lr-schedule"
         case .unfreezeLast: return "--unfreeze-last"
+        case .fineTuneEpochs: return "--fine-tune-epochs"
+        case .fineTuneLearningRateFactor: return "--fine-tune-lr-factor"
         case .learningRate: return "--lr"
         case .weightDecay: return "--weight-decay"
         case .beta1: return "--adam beta1"

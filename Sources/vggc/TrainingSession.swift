@@ -109,56 +109,36 @@ struct TrainingSession {
         }
     }
 
-    /// Transfer learning with a frozen base: the head learns on cached features, then the
-    /// last convolutions may be fine-tuned on the images.
+    /// Transfer learning with a frozen base: the policy is VGGTrain's; this shows its progress.
     private func trainHead(_ model: Model, baseLength: Int, train: DecodedDataset, validation: DecodedDataset?) throws
         -> (TrainingNetwork, TrainingHistory, StopReason, Int) {
-        let full = try TrainingNetwork(model: model, threads: options.threads) { _ in false }
-        if !options.augmentation.isIdentity {
-            say("note: the frozen base's features are cached, so augmentation is off while the head trains")
+        var policy = FrozenBaseTraining()
+        policy.unfreezeLast = command.unfreezeLast
+        policy.fineTuneEpochs = command.fineTuneEpochs
+        policy.fineTuneLearningRateFactor = command.fineTuneLrFactor
+        let progress = self.progress
+        policy.configure = { trainer, phase in attach(trainer, label: "\(phase) ") }
+        policy.onEvent = { event in
+            switch event {
+            case let .caching(done, total):
+                progress.update("caching base features \(ProgressLine.bar(Double(done) / Double(total))) \(done)/\(total)")
+            case let .note(text): say(text)
+            }
         }
-        let cacheStart = Date(), progress = self.progress
-        let cached = FeatureCache.features(of: train, network: full, baseLength: baseLength, batchSize: options.batchSize) { done, total in
-            progress.update("caching base features \(ProgressLine.bar(Double(done) / Double(total))) \(done)/\(total)")
-        }
-        let cachedValidation = validation.map { FeatureCache.features(of: $0, network: full, baseLength: baseLength) }
-        say("cached base features of \(train.count + (validation?.count ?? 0)) images in \(String(format: "%.1f", Date().timeIntervalSince(cacheStart))) s (\(cached.shape))")
-        let head = try TrainingNetwork(model: try TransferLearning.headModel(of: model, baseLength: baseLength), threads: options.threads)
-        var headOptions = options
-        headOptions.augmentation = .none
-        let outcome = try fit(head, headOptions, cached, cachedValidation, label: "head ")
-        full.copyParameters(from: head)
-        var history = outcome.history
-        guard command.unfreezeLast > 0, outcome.stopReason != .interrupted else {
-            return (full, history, outcome.stopReason, outcome.keptEpoch)
-        }
-        let names = try TransferLearning.trainableLayers(of: model, baseLength: baseLength, unfreezeLast: command.unfreezeLast)
-        let tuned = try TrainingNetwork(model: full.exportModel(), threads: options.threads) { names.contains($0) }
-        var tuneOptions = options
-        tuneOptions.epochs = command.fineTuneEpochs
-        tuneOptions.optimizer.learningRate *= command.fineTuneLrFactor
-        tuneOptions.stopAtAccuracy = nil
-        say("fine-tuning the last \(command.unfreezeLast) conv layers and the head at lr \(tuneOptions.optimizer.learningRate)")
-        let fine = try fit(tuned, tuneOptions, train, validation, label: "fine-tune ")
-        // Interrupted before a fine-tune epoch finished: keep the trained head.
-        guard fine.keptEpoch > 0 else { return (full, history, .interrupted, outcome.keptEpoch) }
-        let offset = history.epochs.count
-        for var record in fine.history.epochs { record.epoch += offset; history.epochs.append(record) }
-        // Fine-tuning can make things worse: keep whichever phase's kept weights validated
-        // better (both losses are on the same validation images through the same network).
-        let headLoss = outcome.history.epochs.first { $0.epoch == outcome.keptEpoch }?.validationLoss
-        let fineLoss = fine.history.epochs.first { $0.epoch == fine.keptEpoch }?.validationLoss
-        if let h = headLoss, let f = fineLoss, !(f < h) {
-            say("fine-tuning did not lower the validation loss (\(String(format: "%.4f", f)) vs \(String(format: "%.4f", h)) "
-                + "after the head): keeping the head-only weights of epoch \(outcome.keptEpoch)")
-            return (full, history, fine.stopReason, outcome.keptEpoch)
-        }
-        return (tuned, history, fine.stopReason, offset + fine.keptEpoch)
+        let outcome = try policy.run(model, baseLength: baseLength, options: options, train: train, validation: validation)
+        return (outcome.network, outcome.history, outcome.stopReason, outcome.keptEpoch)
     }
 
     private func fit(_ network: TrainingNetwork, _ options: TrainingOptions, _ train: DecodedDataset,
                      _ validation: DecodedDataset?, label: String) throws -> TrainingOutcome {
         let trainer = try Trainer(network: network, options: options, train: train, validation: validation)
+        attach(trainer, label: label)
+        return try trainer.run()
+    }
+
+    /// Progress lines, epoch lines and Ctrl-C for one trainer.
+    private func attach(_ trainer: Trainer, label: String) {
+        let options = trainer.options
         say("training \(label.isEmpty ? "" : label)with \(options.optimizer.summary), batch \(options.batchSize), up to \(options.epochs) epochs, \(options.threads) threads")
         let progress = self.progress
         trainer.onBatch = { p in
@@ -176,7 +156,6 @@ struct TrainingSession {
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
         trainer.shouldStop = { Interruption.requests > 0 }
-        return try trainer.run()
     }
 
     private func load(_ folder: ImageFolder, spec: InputSpec, what: String) throws -> DecodedDataset {

@@ -18,7 +18,7 @@ struct CLITests {
         var broken: String { dir.appendingPathComponent("broken.png").path }
 
         init() throws {
-            dir = try temporaryDirectory()
+            dir = try TemporaryFolder().url
             let created = try CLI.run(["create", "--arch", "vgg11", "--width", "0.125", "--input", "32x32x1",
                                        "--head", "small:8", "--seed", "3", "-o", model])
             #expect(created.status == 0, "\(created.stderr)")
@@ -120,7 +120,7 @@ struct CLITests {
 @Suite("vggc compile and check", .serialized)
 struct CompileCheckCLITests {
     @Test func compileRunCheck() throws {
-        let dir = try temporaryDirectory()
+        let dir = try TemporaryFolder().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let model = dir.appendingPathComponent("m.bin").path, other = dir.appendingPathComponent("other.bin").path
         for (path, seed) in [(model, "1"), (other, "2")] {
@@ -188,7 +188,7 @@ struct CompileCheckCLITests {
     /// weights transformed at start-up from bfloat16); the compile report names the Winograd
     /// scratch of an fp32 build.
     @Test(.enabled(if: vggc_cpu_has_bf16() != 0, "this CPU lacks AVX512-BF16")) func bf16CompileAndCheck() throws {
-        let dir = try temporaryDirectory()
+        let dir = try TemporaryFolder().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let model = dir.appendingPathComponent("m.bin").path
         #expect(try CLI.run(["create", "--arch", "vgg11", "--width", "0.0625", "--input", "32x32x1", "--head", "gap", "--batch-norm",
@@ -232,7 +232,7 @@ struct GeneratedUpToDateTests {
     /// `Scripts/demo`, or `vggc compile Models/pneumonia.bin --name pneumonia
     /// --source-dir Generated/pneumonia --source-only`, whenever the generator changes.
     @Test func generatedSourceOfTheShippedModelMatchesGenerator() throws {
-        let dir = try temporaryDirectory()
+        let dir = try TemporaryFolder().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let model = Self.root.appendingPathComponent("Models/pneumonia.bin").path
         let out = dir.appendingPathComponent("pneumonia")
@@ -253,7 +253,7 @@ struct GeneratedUpToDateTests {
     /// A fresh clone has Generated/pneumonia without its weights.bin (ignored by git): its
     /// build.sh says what to run instead of failing in the assembler.
     @Test func generatedFolderWithoutWeightsSaysWhatToRun() throws {
-        let dir = try temporaryDirectory()
+        let dir = try TemporaryFolder().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let copy = dir.appendingPathComponent("pneumonia")
         try FileManager.default.copyItem(at: Self.root.appendingPathComponent("Generated/pneumonia"), to: copy)

@@ -25,7 +25,8 @@ struct ONNXCLITests {
     }
 
     @Test func importCompileAndRunMatchesONNXRuntime() throws {
-        let dir = try temporaryDirectory()
+        let dir = try TemporaryFolder().url
+        defer { try? FileManager.default.removeItem(at: dir) }
         let model = dir.appendingPathComponent("keras.bin").path
         let imported = try CLI.run(["import", Self.fixtures.appendingPathComponent("keras_style.onnx").path, "-o", model,
                                     "--labels", "NORMAL,PNEUMONIA", "--json"])
@@ -57,7 +58,8 @@ struct ONNXCLITests {
     }
 
     @Test func exportWritesAGraphThatImportsBackWithReferences() throws {
-        let dir = try temporaryDirectory()
+        let dir = try TemporaryFolder().url
+        defer { try? FileManager.default.removeItem(at: dir) }
         let model = dir.appendingPathComponent("m.bin").path
         #expect(try CLI.run(["create", "--arch", "vgg11", "--width", "0.125", "--input", "32x32x1", "--batch-norm",
                              "--head", "small:8", "--seed", "2", "-o", model]).status == 0)
@@ -77,7 +79,8 @@ struct ONNXCLITests {
     }
 
     @Test func importErrorsAreClear() throws {
-        let dir = try temporaryDirectory()
+        let dir = try TemporaryFolder().url
+        defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("x.bin").path
         let unsupported = try CLI.run(["import", Self.fixtures.appendingPathComponent("unsupported.onnx").path, "-o", out])
         #expect(unsupported.status == 65)
@@ -98,7 +101,8 @@ struct ONNXCLITests {
 @Suite("vggc bench")
 struct BenchCLITests {
     @Test func benchTimesPredictorAndEngineOnAGivenModel() throws {
-        let dir = try temporaryDirectory()
+        let dir = try TemporaryFolder().url
+        defer { try? FileManager.default.removeItem(at: dir) }
         let model = dir.appendingPathComponent("tiny.bin").path
         #expect(try CLI.run(["create", "--arch", "vgg11", "--width", "0.0625", "--input", "32x32x1", "--head", "gap", "-o", model]).status == 0)
         // A "Python" that never answers: bench stops it at --timeout and goes on without that column.

@@ -411,7 +411,7 @@ struct NoHangCLITests {
 struct StrictCLITests {
     @Test("lenient option values are usage errors (64)")
     func lenientOptions() throws {
-        let dir = try temporaryDirectory()
+        let dir = try TemporaryFolder().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("m.bin").path
         let data = try TrainCLITests.makeDataset(trainPerClass: 4, testPerClass: 2)
@@ -441,7 +441,7 @@ struct StrictCLITests {
 
     @Test("a model whose output overflows gets no label: predict says so and exits 65")
     func nonFiniteOutput() throws {
-        let dir = try temporaryDirectory()
+        let dir = try TemporaryFolder().url
         defer { try? FileManager.default.removeItem(at: dir) }
         var model = try Model.vgg(VGGConfiguration(depth: .vgg11, widthMultiplier: 0.125, input: InputSpec(height: 32, width: 32, channels: 1),
                                                    labels: ["NORMAL", "PNEUMONIA"], head: .small(hidden: 8, dropout: 0.5)), seed: 1)
@@ -502,7 +502,7 @@ struct MemoryBoundCLITests {
 struct MemoryRefusedCLITests {
     @Test("under an address-space limit, predict and a predictor exit 70 with a message")
     func refusedAllocations() throws {
-        let dir = try temporaryDirectory()
+        let dir = try TemporaryFolder().url
         defer { try? FileManager.default.removeItem(at: dir) }
         // 2048 × 2048 × 3 in, 32 channels out: 48 + 512 MiB of activations per image.
         var model = Model(input: InputSpec(height: 2048, width: 2048, channels: 3), labels: ["NORMAL", "PNEUMONIA"], layers: [

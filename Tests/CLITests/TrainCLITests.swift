@@ -10,7 +10,7 @@ import VGGFormat
 struct TrainCLITests {
     /// DIR/{train,test}/{left,right}/*.png: a bright block on the left or right of noise.
     static func makeDataset(trainPerClass: Int = 24, testPerClass: Int = 8) throws -> URL {
-        let root = try temporaryDirectory()
+        let root = try TemporaryFolder().url
         var state: UInt64 = 12345
         func next() -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int(state >> 33) }
         for (split, count) in [("train", trainPerClass), ("test", testPerClass)] {
@@ -133,7 +133,8 @@ struct TrainCLITests {
     }
 
     @Test func badDataFoldersGiveClearErrors() throws {
-        let root = try temporaryDirectory()
+        let root = try TemporaryFolder().url
+        defer { try? FileManager.default.removeItem(at: root) }
         let out = root.appendingPathComponent("m.bin").path
         func train(_ dir: URL) throws -> CLI.Result {
             try CLI.run(["train", dir.path] + Self.smallModel + ["--epochs", "1", "-o", out])

@@ -4,6 +4,7 @@ import Testing
 import VGGCheck
 import VGGCodegen
 import VGGCore
+import VGGTestSupport
 
 /// Generated predictors compiled, run, and verified against the engine. Serialized: each
 /// build is a swiftc run, and the machine has two cores.
@@ -233,8 +234,7 @@ struct PredictorTests {
         #expect(version.status == 0)
         #expect(version.output.contains("sha256:" + String(repeating: "0", count: 64)))
         // Raw input through the bare binary with an empty environment.
-        let input = FileManager.default.temporaryDirectory.appendingPathComponent("vggc-raw-\(UUID().uuidString).f32")
-        defer { try? FileManager.default.removeItem(at: input) }
+        let input = built.directory.appendingPathComponent("input.f32")
         try writeFloats([Float](repeating: 0.5, count: 64), to: input)
         let out = try run("/usr/bin/env", ["-i", built.binary, "--raw", input.path, "--json"])
         #expect(out.status == 0)

@@ -4,6 +4,7 @@ import VGGCodegen
 import VGGSystem
 import VGGCore
 import VGGEngine
+import VGGTestSupport
 
 /// Small models that together cover every layer kind, fusion and edge size the generator
 /// handles. Parameters are seeded noise (non-zero biases, BN away from identity).
@@ -48,11 +49,7 @@ enum TestModels {
 
     /// A real VGG-11 with batch norm at 1/16 width (4…32 channels), 32×32 gray input.
     static func smallVGG() throws -> Model {
-        var m = try Model.vgg(VGGConfiguration(depth: .vgg11, batchNorm: true, widthMultiplier: 0.0625,
-                                               input: InputSpec(height: 32, width: 32, channels: 1),
-                                               labels: ["NORMAL", "PNEUMONIA"], head: .small(hidden: 16, dropout: 0.5)), seed: 2)
-        m.randomizeParameters(seed: 3)
-        return m
+        try TestNetworks.smallVGG(batchNorm: true, width: 0.0625, seeds: (2, 3))
     }
 
     /// Odd sizes: 3 input channels, stride-2 valid 3×3, 1×1, 15 and 33 channels, 13×11 input.
@@ -134,7 +131,7 @@ struct BuiltPredictor {
 
     init(_ model: Model, name: String, faults: [CodegenOptions.Fault] = [], unrollTaps: Bool = false,
          winograd: WinogradPolicy = .auto, precision: Precision = .fp32) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("vggc-codegen-\(UUID().uuidString)")
+        directory = try TemporaryFolder("vggc-codegen").url
         var options = CodegenOptions(name: name, modelHash: String(repeating: "0", count: 64), unrollTaps: unrollTaps,
                                      winograd: winograd, precision: precision, faults: faults)
         if precision == .int8 {

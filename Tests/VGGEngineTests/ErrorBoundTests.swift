@@ -56,13 +56,6 @@ struct ErrorBoundTests {
         return m
     }
 
-    static func smallVGG(batchNorm: Bool) throws -> Model {
-        var m = try Model.vgg(VGGConfiguration(depth: .vgg11, batchNorm: batchNorm, widthMultiplier: 0.125,
-                                               input: InputSpec(height: 32, width: 32, channels: 1),
-                                               labels: ["NORMAL", "PNEUMONIA"], head: .small(hidden: 16, dropout: 0.5)), seed: 3)
-        m.randomizeParameters(seed: 4)
-        return m
-    }
 
     /// Checks every layer of `model` on `input`; returns, per layer, the largest observed
     /// |engine − exact| / (B/2) (how much of the bound is used).
@@ -140,7 +133,7 @@ struct ErrorBoundTests {
     /// per conv layer); stage by stage it holds and stays below 1 % of every layer's scale.
     @Test(arguments: [false, true])
     func boundHoldsOnSmallVGG(batchNorm: Bool) throws {
-        let model = try Self.smallVGG(batchNorm: batchNorm)
+        let model = try TestNetworks.smallVGG(batchNorm: batchNorm)
         let x = randomInput(32 * 32, seed: 11, range: 0...1)
         let usage = try Self.validate(model, x)
         let stagedUsage = try Self.validate(model, x, staged: true)
@@ -259,13 +252,11 @@ enum DoubleReference {
                 var y = [Double](repeating: 0, count: shapes[i + 1].elementCount)
                 for oy in 0..<g.outputHeight { for ox in 0..<g.outputWidth { for o in 0..<s.outChannels {
                     var acc = b?[o] ?? 0
-                    for ki in 0..<s.kernelHeight { for kj in 0..<s.kernelWidth {
-                        let iy = oy * s.strideHeight + ki - g.padTop, ix = ox * s.strideWidth + kj - g.padLeft
-                        guard iy >= 0, iy < g.inputHeight, ix >= 0, ix < g.inputWidth else { continue }
+                    g.forEachTap(output: oy, ox) { ki, kj, iy, ix in
                         for c in 0..<s.inChannels {
                             acc += x[(iy * g.inputWidth + ix) * s.inChannels + c] * w[((ki * s.kernelWidth + kj) * s.inChannels + c) * s.outChannels + o]
                         }
-                    } }
+                    }
                     y[(oy * g.outputWidth + ox) * s.outChannels + o] = acc
                 } } }
                 x = y
@@ -303,12 +294,10 @@ enum DoubleReference {
         var y: [Double] = []
         for oy in 0..<g.outputHeight { for ox in 0..<g.outputWidth { for c in 0..<channels {
             var m = -Double.infinity, s = 0.0, n = 0
-            for i in 0..<g.kernelHeight { for j in 0..<g.kernelWidth {
-                let iy = oy * g.strideHeight + i - g.padTop, ix = ox * g.strideWidth + j - g.padLeft
-                guard iy >= 0, iy < g.inputHeight, ix >= 0, ix < g.inputWidth else { continue }
+            g.forEachTap(output: oy, ox) { _, _, iy, ix in
                 let v = x[(iy * g.inputWidth + ix) * channels + c]
                 m = max(m, v); s += v; n += 1
-            } }
+            }
             y.append(average ? s / Double(n) : m)
         } } }
         return y

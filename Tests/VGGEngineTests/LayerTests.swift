@@ -147,17 +147,10 @@ struct LayerTests {
 
 @Suite("Engine")
 struct EngineTests {
-    static func smallVGG(batchNorm: Bool) throws -> Model {
-        var m = try Model.vgg(VGGConfiguration(depth: .vgg11, batchNorm: batchNorm, widthMultiplier: 0.125,
-                                               input: InputSpec(height: 32, width: 32, channels: 1),
-                                               labels: ["NORMAL", "PNEUMONIA"], head: .small(hidden: 16, dropout: 0.5)), seed: 3)
-        m.randomizeParameters(seed: 4)
-        return m
-    }
 
     @Test(arguments: [false, true])
     func wholeVGGRunsAndBatchesConsistently(batchNorm: Bool) throws {
-        let model = try Self.smallVGG(batchNorm: batchNorm)
+        let model = try TestNetworks.smallVGG(batchNorm: batchNorm)
         let engine = try Engine(model: model)
         let x = randomInput(3 * 32 * 32, seed: 9, range: 0...1)
         let batch = try engine.probabilities(x, batch: 3)
@@ -174,14 +167,14 @@ struct EngineTests {
     }
 
     @Test func rejectsWrongInputSizeAndBatch() throws {
-        let engine = try Engine(model: try Self.smallVGG(batchNorm: false))
+        let engine = try Engine(model: try TestNetworks.smallVGG(batchNorm: false))
         #expect(throws: EngineError.inputSize(expected: 1024, got: 5, batch: 1)) { try engine.run([1, 2, 3, 4, 5]) }
         #expect(throws: EngineError.invalidBatch(0)) { try engine.run([], batch: 0) }
-        #expect(throws: EngineError.invalidThreads(0)) { try Engine(model: try Self.smallVGG(batchNorm: false), threads: 0) }
+        #expect(throws: EngineError.invalidThreads(0)) { try Engine(model: try TestNetworks.smallVGG(batchNorm: false), threads: 0) }
     }
 
     @Test func rejectsInvalidModel() throws {
-        var model = try Self.smallVGG(batchNorm: false)
+        var model = try TestNetworks.smallVGG(batchNorm: false)
         model.tensors["block1_conv1.bias"] = nil
         #expect(throws: ModelError.missingTensor(name: "block1_conv1.bias", expectedShape: [8])) { try Engine(model: model) }
     }

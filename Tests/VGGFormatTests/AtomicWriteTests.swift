@@ -4,13 +4,14 @@ import VGGCore
 import VGGSystem
 #if canImport(Glibc)
 import Glibc
+import VGGTestSupport
 #endif
 
 @Suite("atomic writes")
 struct AtomicWriteTests {
     @Test("writing into a missing directory fails cleanly and names the directory")
     func missingDirectory() throws {
-        let dir = TemporaryDirectory()
+        let dir = try TemporaryFolder()
         defer { dir.remove() }
         let path = dir.file("absent/m.bin")
         #expect(throws: FileError(.outputDirectoryMissing(dir.file("absent")), path: path)) {
@@ -21,7 +22,7 @@ struct AtomicWriteTests {
 
     @Test("a successful write leaves no temporary file; overwriting replaces the file")
     func overwrite() throws {
-        let dir = TemporaryDirectory()
+        let dir = try TemporaryFolder()
         defer { dir.remove() }
         let path = dir.file("model.bin")
         let first = try TestModels.everyKind()
@@ -37,7 +38,7 @@ struct AtomicWriteTests {
 
     @Test("an invalid model is never written and leaves no file behind")
     func invalidModelNotWritten() throws {
-        let dir = TemporaryDirectory()
+        let dir = try TemporaryFolder()
         defer { dir.remove() }
         var model = TestModels.flattenSigmoid()
         model.labels = ["only one"]
@@ -47,7 +48,7 @@ struct AtomicWriteTests {
 
     @Test("an existing folder is refused as a target, never replaced, and no temporary file is left")
     func folderTargetRefused() throws {
-        let dir = TemporaryDirectory()
+        let dir = try TemporaryFolder()
         defer { rmdir(dir.file("taken")); dir.remove() }
         #expect(mkdir(dir.file("taken"), 0o755) == 0)
         #expect(throws: FileError(.outputNotRegularFile(.directory), path: dir.file("taken"))) {

@@ -2,12 +2,13 @@ import Testing
 import VGGCore
 @testable import VGGFormat
 import VGGSystem
+import VGGTestSupport
 
 @Suite("model.bin round trips")
 struct RoundTripTests {
     @Test("VGG variants survive write → read exactly")
     func vggRoundTrip() throws {
-        let dir = TemporaryDirectory()
+        let dir = try TemporaryFolder()
         defer { dir.remove() }
         for (name, model) in try TestModels.vggVariants() {
             let path = dir.file("m.bin")
@@ -131,7 +132,7 @@ struct RoundTripTests {
 
     @Test("file-level read errors are distinct and name the file")
     func fileErrors() throws {
-        let dir = TemporaryDirectory()
+        let dir = try TemporaryFolder()
         defer { dir.remove() }
         let missing = dir.file("nope.bin")
         #expect(throws: FileError(.notFound, path: missing)) { try ModelFile.read(path: missing) }

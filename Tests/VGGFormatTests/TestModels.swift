@@ -2,6 +2,7 @@ import VGGCore
 @testable import VGGFormat
 #if canImport(Glibc)
 import Glibc
+import VGGTestSupport
 #endif
 
 /// Small models for the format tests: VGG variants and hand-made ones that cover every
@@ -82,14 +83,8 @@ enum TestModels {
     }
 }
 
-/// A fresh, empty directory under /tmp, removed by `remove()`.
-struct TemporaryDirectory {
-    let path: String
-    init() {
-        var template = Array("/tmp/vggformat-test-XXXXXX".utf8CString)
-        path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
-    }
-    func file(_ name: String) -> String { path + "/" + name }
+extension TemporaryFolder {
+    /// The folder's entries, sorted (read with opendir, as the atomic writer's cleanup does).
     func entries() -> [String] {
         guard let dir = opendir(path) else { return [] }
         defer { closedir(dir) }
@@ -99,10 +94,6 @@ struct TemporaryDirectory {
             if name != "." && name != ".." { names.append(name) }
         }
         return names.sorted()
-    }
-    func remove() {
-        for name in entries() { unlink(file(name)) }
-        rmdir(path)
     }
 }
 

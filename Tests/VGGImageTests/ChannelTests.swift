@@ -1,5 +1,6 @@
 import Testing
 import VGGImage
+import VGGTestSupport
 
 @Suite("Channel conversion")
 struct ChannelTests {
@@ -35,7 +36,8 @@ struct ChannelTests {
 
     @Test("a decoded palette PNG with tRNS composites onto black")
     func decodedAlpha() throws {
-        let dir = try TempDir()
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
         let path = dir.file("pal.png")
         try writePNG(path, width: 2, height: 1, color: .palette, bitDepth: 8, samples: [0, 1],
                      palette: [255, 255, 255, 100, 200, 50], trns: [0])

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
 import VGGImage
+import VGGTestSupport
 
 @Suite("Dataset folders")
 struct DatasetTests {
     /// Creates `root/<split>/<class>/<file>` files; `.png`/`.jpg` become real tiny images.
-    private func makeTree(_ dir: TempDir, _ files: [String]) throws -> String {
+    private func makeTree(_ dir: TemporaryFolder, _ files: [String]) throws -> String {
         let root = dir.file("root")
         for relative in files {
             let path = root + "/" + relative
@@ -23,7 +24,8 @@ struct DatasetTests {
 
     @Test("train/test with classes A and B: sorted, counted, extensions case-insensitive")
     func basicTree() throws {
-        let dir = try TempDir()
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
         let root = try makeTree(dir, [
             "train/B/b2.png", "train/B/b1.PNG", "train/A/a1.png", "train/A/a3.Jpeg", "train/A/.hidden.png",
             "train/A/notes.txt", "train/A/nested/", "test/A/t1.png", "test/B/t2.jpg", "test/B/t3.png",
@@ -41,7 +43,8 @@ struct DatasetTests {
 
     @Test("test/ is optional; symlinked class folders are followed")
     func optionalTestAndSymlinks() throws {
-        let dir = try TempDir()
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
         let root = try makeTree(dir, ["train/A/1.png", "elsewhere/B/2.png"])
         try FileManager.default.createSymbolicLink(atPath: root + "/train/B", withDestinationPath: root + "/elsewhere/B")
         let dataset = try ImageDataset.open(root: root)
@@ -50,7 +53,8 @@ struct DatasetTests {
     }
 
     @Test func errors() throws {
-        let dir = try TempDir()
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
         let missing = dir.file("nothing")
         #expect(throws: DatasetError.missingFolder(path: missing)) { try ImageDataset.open(root: missing) }
 
@@ -63,21 +67,25 @@ struct DatasetTests {
     }
 
     @Test func folderErrors() throws {
-        let d1 = try TempDir()
+        let d1 = try TemporaryFolder()
+        defer { d1.remove() }
         let empty = try makeTree(d1, ["train/A/1.png", "train/B/readme.txt"])
         #expect(throws: DatasetError.emptyClass(path: empty + "/train", className: "B")) { try ImageDataset.open(root: empty) }
 
-        let d2 = try TempDir()
+        let d2 = try TemporaryFolder()
+        defer { d2.remove() }
         let single = try makeTree(d2, ["train/ONLY/1.png"])
         #expect(throws: DatasetError.singleClass(path: single + "/train", className: "ONLY")) {
             try ImageDataset.open(root: single)
         }
 
-        let d3 = try TempDir()
+        let d3 = try TemporaryFolder()
+        defer { d3.remove() }
         let none = try makeTree(d3, ["train/loose.png"])
         #expect(throws: DatasetError.noClasses(path: none + "/train")) { try ImageDataset.open(root: none) }
 
-        let d4 = try TempDir()
+        let d4 = try TemporaryFolder()
+        defer { d4.remove() }
         let mismatch = try makeTree(d4, ["train/A/1.png", "train/B/2.png", "test/A/3.png", "test/C/4.png"])
         let error = #expect(throws: DatasetError.self) { try ImageDataset.open(root: mismatch) }
         #expect(error == .classMismatch(trainClasses: ["A", "B"], testClasses: ["A", "C"]))

@@ -1,12 +1,14 @@
 import Testing
 import VGGCore
 import VGGImage
+import VGGTestSupport
 
 @Suite("Input loader")
 struct InputLoaderTests {
     @Test("decode → gray → area resize → normalize, channels last")
     func grayPipeline() throws {
-        let dir = try TempDir()
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
         let path = dir.file("ramp.png")
         try writePNG(path, width: 4, height: 4, color: .gray, bitDepth: 8, samples: (0..<16).map { UInt16($0 * 10) })
         let spec = InputSpec(height: 2, width: 2, channels: 1, pixelScale: 1.0 / 255.0, mean: [0.5], std: [0.25])

@@ -5,6 +5,7 @@ import Glibc
 import CImageCodecs
 import Testing
 import VGGImage
+import VGGTestSupport
 
 /// Damaged or foreign input must become a clear `ImageError`: never a crash, hang or
 /// giant allocation.
@@ -19,14 +20,16 @@ struct MalformedInputTests {
     }
 
     @Test func missingFile() throws {
-        let dir = try TempDir()
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
         let path = dir.file("nope.png")
         #expect(throws: ImageError.fileNotFound(path: path)) { try ImageDecoder.decode(path: path) }
         #expect(ImageError.fileNotFound(path: path).description == "cannot read \(path): no such file")
     }
 
     @Test func emptyFile() throws {
-        let dir = try TempDir()
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
         let path = dir.file("empty.png")
         try writeBytes(path, [])
         let error = #expect(throws: ImageError.self) { try ImageDecoder.decode(path: path) }
@@ -34,14 +37,16 @@ struct MalformedInputTests {
     }
 
     @Test func directory() throws {
-        let dir = try TempDir()
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
         #expect(throws: ImageError.unreadable(path: dir.path, reason: "is a directory")) {
             try ImageDecoder.decode(path: dir.path)
         }
     }
 
     @Test func textFile() throws {
-        let dir = try TempDir()
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
         let path = dir.file("notes.png")
         try writeBytes(path, Array("hello, world\n".utf8))
         let error = #expect(throws: ImageError.self) { try ImageDecoder.decode(path: path) }
@@ -53,7 +58,8 @@ struct MalformedInputTests {
 
     @Test("a PNG truncated at every 7th byte is reported as truncated")
     func truncatedPNG() throws {
-        let dir = try TempDir()
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
         let bytes = try smallPNG(in: dir)
         for cut in stride(from: 0, to: bytes.count, by: 7) {
             let error = #expect(throws: ImageError.self, "cut at \(cut) of \(bytes.count)") {
@@ -75,7 +81,8 @@ struct MalformedInputTests {
 
     @Test("a flipped byte in IDAT (data or CRC) is a corrupt PNG")
     func corruptIDAT() throws {
-        let dir = try TempDir()
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
         let bytes = try smallPNG(in: dir)
         let idat = try #require(chunkOffset(bytes, "IDAT"))
         let length = Int(bytes[idat]) << 24 | Int(bytes[idat + 1]) << 16 | Int(bytes[idat + 2]) << 8 | Int(bytes[idat + 3])
@@ -112,7 +119,8 @@ struct MalformedInputTests {
 
     @Test("absurd IHDR dimensions are rejected before allocation")
     func absurdDimensions() throws {
-        let dir = try TempDir()
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
         let png = try smallPNG(in: dir)
         let wide = try patchIHDR(png, width: 100_000, height: 6)
         #expect(throws: ImageError.tooLarge(path: "wide.png", width: 100_000, height: 6,
@@ -136,7 +144,8 @@ struct MalformedInputTests {
 
     @Test("a JPEG cut short is an error, not a gray-padded image")
     func truncatedJPEG() throws {
-        let dir = try TempDir()
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
         let (w, h) = (32, 24)
         let path = dir.file("x.jpg")
         try writeJPEG(path, width: w, height: h, channels: 3,
@@ -162,7 +171,8 @@ struct MalformedInputTests {
 
     @Test("a JPEG cut short that still ends in FF D9 is an error, not a gray-padded image", arguments: [false, true])
     func truncatedJPEGWithEndMarker(progressive: Bool) throws {
-        let dir = try TempDir()
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
         let (w, h) = (64, 48)
         let path = dir.file("x.jpg")
         try writeJPEG(path, width: w, height: h, channels: 1, progressive: progressive,
@@ -179,7 +189,8 @@ struct MalformedInputTests {
 
     @Test("bytes between header segments are tolerated; leftover bytes after a scan's data are damage")
     func extraneousBytes() throws {
-        let dir = try TempDir()
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
         let path = dir.file("x.jpg")
         try writeJPEG(path, width: 16, height: 16, channels: 1, samples: (0..<256).map { UInt8($0) })
         let bytes = try readBytes(path)
@@ -198,7 +209,8 @@ struct MalformedInputTests {
 
     @Test("a progressive JPEG repeating a scan is refused quickly past the scan limit, accepted below it")
     func repeatedScans() throws {
-        let dir = try TempDir()
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
         let (w, h) = (512, 512)
         let path = dir.file("p.jpg")
         try writeJPEG(path, width: w, height: h, channels: 1, progressive: true,

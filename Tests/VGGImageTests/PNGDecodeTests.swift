@@ -1,5 +1,6 @@
 import Testing
 import VGGImage
+import VGGTestSupport
 
 /// One PNG variant: colour type, bit depth, optional tRNS.
 struct PNGFormat: Sendable, CustomTestStringConvertible {
@@ -93,7 +94,8 @@ struct PNGDecodeTests {
           arguments: PNGFormat.all, sizes)
     func decodesExactly(format: PNGFormat, size: (Int, Int)) throws {
         let (width, height) = size
-        let dir = try TempDir()
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
         let fixture = PNGFixture(format, width: width, height: height)
         var decoded: [DecodedImage] = []
         for interlaced in [false, true] {
@@ -113,7 +115,8 @@ struct PNGDecodeTests {
 
     @Test("16-bit values map to v / 257; 8-bit values are exact integers")
     func sixteenBitScale() throws {
-        let dir = try TempDir()
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
         let values: [UInt16] = [0, 1, 257, 32768, 65534, 65535]
         let path = dir.file("g16.png")
         try writePNG(path, width: 6, height: 1, color: .gray, bitDepth: 16, samples: values)
@@ -128,7 +131,8 @@ struct PNGDecodeTests {
 
     @Test("format is sniffed from the bytes, not the extension")
     func sniffsByMagic() throws {
-        let dir = try TempDir()
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
         let png = dir.file("actually-png.jpg")
         try writePNG(png, width: 2, height: 1, color: .gray, bitDepth: 8, samples: [10, 20])
         #expect(try ImageDecoder.decode(path: png).samples == [10, 20])
@@ -143,7 +147,8 @@ struct PNGDecodeTests {
 
     @Test("JPEG gray and RGB decode to 1 and 3 channels with integer values")
     func jpegDecodes() throws {
-        let dir = try TempDir()
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
         let (w, h) = (16, 12)
         let rgb = (0..<w * h).flatMap { p -> [UInt8] in [200, 40, UInt8(p % 2 == 0 ? 100 : 110)] }
         let path = dir.file("rgb.jpg")

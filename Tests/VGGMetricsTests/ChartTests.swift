@@ -3,6 +3,7 @@ import Testing
 import VGGImage
 @testable import VGGMetrics
 import VGGSystem
+import VGGTestSupport
 
 private func history(epochs: Int, validation: Bool) -> TrainingHistory {
     TrainingHistory(epochs: (1...max(1, epochs)).prefix(epochs).map { e in
@@ -66,10 +67,9 @@ private func count(_ color: ChartColor, in rgb: [UInt8]) -> Int {
 }
 
 @Test func writtenChartDecodesAtTheRequestedSize() throws {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vggc-chart-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: folder) }
-    let path = folder.appendingPathComponent("history.png").path
+    let folder = try TemporaryFolder("vggc-chart")
+    defer { folder.remove() }
+    let path = folder.file("history.png")
     let h = history(epochs: 12, validation: true)
     try TrainingChart.write(h, to: path, width: 480, height: 640)
     let image = try ImageDecoder.decode(path: path)

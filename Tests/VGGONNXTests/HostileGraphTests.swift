@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VGGCore
 import VGGEngine
+import VGGTestSupport
 @testable import VGGONNX
 
 /// Small graphs built in Swift (with the generated protobuf types) for the corners the
@@ -155,7 +156,9 @@ func importError(_ path: String) -> ONNXError? {
     var model = try Model.vgg(VGGConfiguration(depth: .vgg11, widthMultiplier: 0.0625, input: InputSpec(height: 32, width: 32, channels: 1),
                                                labels: ["a", "b"], head: .globalPool), seed: 1)
     model.input.pixelScale = 0.5
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("vggc-pre-\(UUID().uuidString).onnx")
+    let folder = try TemporaryFolder("vggc-pre")
+    defer { folder.remove() }
+    let url = folder.url.appendingPathComponent("m.onnx")
     try ONNXExporter.export(model).write(to: url)
     #expect(try ONNXImporter.importModel(path: url.path).model.input.pixelScale == 0.5)
     var options = ImportOptions()

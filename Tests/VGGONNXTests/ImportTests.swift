@@ -3,6 +3,7 @@ import Testing
 import VGGCore
 import VGGEngine
 import VGGSystem
+import VGGTestSupport
 @testable import VGGONNX
 
 /// Fixtures built and run by ONNX Runtime (Scripts/make-onnx-fixtures.py), checked against
@@ -111,9 +112,9 @@ func importedModelMatchesONNXRuntime(_ name: String) throws {
     // Drop one weight from a good model: the node that needs it is named.
     var proto = try ONNXImporter.load(path: Fixtures.path("torch_logits_opset21.onnx"))
     proto.graph.initializer.removeAll { $0.name == "classifier.weight" }
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vggc-onnx-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: dir) }
+    let folder = try TemporaryFolder("vggc-onnx")
+    defer { folder.remove() }
+    let dir = folder.url
     let broken = dir.appendingPathComponent("missing.onnx")
     let encoded: Data = try proto.serializedBytes()
     try encoded.write(to: broken)
@@ -154,9 +155,9 @@ func importedModelMatchesONNXRuntime(_ name: String) throws {
                                                    labels: ["NORMAL", "PNEUMONIA"], head: head, output: output), seed: 3)
         model.randomizeParameters(seed: 9)
         let data = try ONNXExporter.export(model)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vggc-onnx-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let folder = try TemporaryFolder("vggc-onnx")
+        defer { folder.remove() }
+        let dir = folder.url
         let file = dir.appendingPathComponent("m.onnx")
         try data.write(to: file)
         let back = try ONNXImporter.importModel(path: file.path)

@@ -4,6 +4,7 @@ import VGGCore
 @testable import VGGONNX
 #if canImport(Glibc)
 import Glibc
+import VGGTestSupport
 #endif
 
 /// Graphs that `onnx.checker` and ONNX Runtime refuse must not import either.
@@ -69,11 +70,12 @@ struct InvalidGraphTests {
     @Test("external data cannot leave the model's folder through a symlink")
     func externalDataSymlinkEscape() throws {
         let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vggc-ext-\(UUID().uuidString)")
+        let folder = try TemporaryFolder("vggc-ext")
+        defer { folder.remove() }
+        let dir = folder.url
         let inside = dir.appendingPathComponent("model"), outside = dir.appendingPathComponent("secret")
         try FileManager.default.createDirectory(at: inside, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.copyItem(at: fixtures.appendingPathComponent("external_data.onnx"), to: inside.appendingPathComponent("m.onnx"))
         try FileManager.default.copyItem(at: fixtures.appendingPathComponent("external_data.weights"), to: outside.appendingPathComponent("external_data.weights"))
         // The file the graph names is a symlink to a file outside the folder.

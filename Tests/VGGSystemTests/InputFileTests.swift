@@ -1,5 +1,6 @@
 import Testing
 import VGGSystem
+import VGGTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,7 +9,7 @@ import Glibc
 struct InputFileTests {
     @Test("a FIFO is refused at once, without waiting for a writer")
     func fifo() throws {
-        let dir = Scratch()
+        let dir = try TemporaryFolder()
         defer { dir.remove() }
         #expect(mkfifo(dir.file("pipe"), 0o644) == 0)
         let t = seconds {
@@ -26,7 +27,7 @@ struct InputFileTests {
     @Test("devices, sockets and folders are refused; a missing file is not found")
     func otherKinds() throws {
         #expect(throws: FileError(.notRegularFile(.characterDevice), path: "/dev/zero")) { try InputFile.read("/dev/zero") }
-        let dir = Scratch()
+        let dir = try TemporaryFolder()
         defer { dir.remove() }
         #expect(throws: FileError(.isDirectory, path: dir.path)) { try InputFile.read(dir.path) }
         #expect(throws: FileError(.notFound, path: dir.file("nope"))) { try InputFile.read(dir.file("nope")) }
@@ -47,7 +48,7 @@ struct InputFileTests {
 
     @Test("a size limit is checked before reading; contents arrive whole")
     func sizeAndContents() throws {
-        let dir = Scratch()
+        let dir = try TemporaryFolder()
         defer { dir.remove() }
         dir.write("f", "hello")
         #expect(try InputFile.read(dir.file("f")) == Array("hello".utf8))
@@ -61,7 +62,7 @@ struct InputFileTests {
 
     @Test("a name that is not UTF-8 is read and listed byte for byte")
     func nonUTF8Name() throws {
-        let dir = Scratch()
+        let dir = try TemporaryFolder()
         defer { dir.remove() }
         let name = SystemPath.string(fromBytes: [0x78, 0xFF, 0x2E, 0x70, 0x6E, 0x67])  // "x\xff.png"
         let fd = SystemPath.withCString(dir.file(name)) { open($0, O_WRONLY | O_CREAT, 0o644) }

@@ -1,5 +1,6 @@
 import Testing
 import VGGSystem
+import VGGTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,7 +9,7 @@ import Glibc
 struct OutputFileTests {
     @Test("a FIFO, a folder or a device is refused and left as it is")
     func nonRegularTargets() throws {
-        let dir = Scratch()
+        let dir = try TemporaryFolder()
         defer { dir.remove() }
         #expect(mkfifo(dir.file("pipe"), 0o644) == 0)
         #expect(mkdir(dir.file("folder"), 0o755) == 0)
@@ -22,7 +23,7 @@ struct OutputFileTests {
 
     @Test("a target that becomes a FIFO after the check is still not replaced")
     func recheckedAtWrite() throws {
-        let dir = Scratch()
+        let dir = try TemporaryFolder()
         defer { dir.remove() }
         let out = try OutputFile(dir.file("m.bin"))
         #expect(mkfifo(dir.file("m.bin"), 0o644) == 0)
@@ -32,7 +33,7 @@ struct OutputFileTests {
 
     @Test("the output may not be an input: same path, symlink or hard link")
     func outputIsInput() throws {
-        let dir = Scratch()
+        let dir = try TemporaryFolder()
         defer { dir.remove() }
         dir.write("in", "precious")
         #expect(link(dir.file("in"), dir.file("hard")) == 0)
@@ -51,7 +52,7 @@ struct OutputFileTests {
 
     @Test("a symlink to a regular file: the file is replaced and the link stays; a dangling link is refused")
     func symlinks() throws {
-        let dir = Scratch()
+        let dir = try TemporaryFolder()
         defer { dir.remove() }
         dir.write("v1.bin", "old")
         #expect(symlink("v1.bin", dir.file("current.bin")) == 0)
@@ -63,15 +64,15 @@ struct OutputFileTests {
     }
 
     @Test("a missing folder is reported before any work")
-    func missingFolder() {
-        let dir = Scratch()
+    func missingFolder() throws {
+        let dir = try TemporaryFolder()
         defer { dir.remove() }
         #expect(throws: FileError(.outputDirectoryMissing(dir.file("no")), path: dir.file("no/m.bin"))) { try OutputFile(dir.file("no/m.bin")) }
     }
 
     @Test("replacement is atomic, keeps permissions, and leaves no temporary file")
     func replace() throws {
-        let dir = Scratch()
+        let dir = try TemporaryFolder()
         defer { dir.remove() }
         dir.write("tool", "v1")
         #expect(chmod(dir.file("tool"), 0o750) == 0)
@@ -92,7 +93,7 @@ struct OutputFileTests {
 
     @Test("temporaries of dead writers are removed by the next write; a live writer's are kept")
     func staleTemporaries() throws {
-        let dir = Scratch()
+        let dir = try TemporaryFolder()
         defer { dir.remove() }
         let dead = deadPID(), live = getppid()
         dir.write(".m.bin.vggc-tmp-\(dead)-1a2b", "half")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VGGSystem
+import VGGTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -32,7 +33,7 @@ struct SubprocessTests {
 
     @Test("a child that never ends is stopped at the time limit, with what it started")
     func timeout() throws {
-        let dir = Scratch()
+        let dir = try TemporaryFolder()
         defer { dir.remove() }
         var child = Subprocess("/bin/sh", ["-c", "sleep 1000 & echo $! > \(dir.file("pid")); wait"], timeout: 1)
         child.stopGraceSeconds = 1
@@ -55,7 +56,7 @@ struct SubprocessTests {
 
     @Test("an orphan holding standard output open neither hangs the parent nor survives")
     func orphanHoldsPipe() throws {
-        let dir = Scratch()
+        let dir = try TemporaryFolder()
         defer { dir.remove() }
         var child = Subprocess("/bin/sh", ["-c", "sleep 1000 & echo $! > \(dir.file("pid")); echo done"], timeout: 60)
         child.drainSeconds = 0.5

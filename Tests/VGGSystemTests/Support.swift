@@ -1,20 +1,12 @@
 import Foundation
 import VGGSystem
+import VGGTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A fresh folder per test, removed with everything in it.
-struct Scratch {
-    let path: String
-
-    init() {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("vggc-system-\(UUID().uuidString)").path
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    func file(_ name: String) -> String { SystemPath.join(path, name) }
-
+/// What the file-system tests need beyond the shared temporary folder.
+extension TemporaryFolder {
     /// Names in the folder, by bytes.
     func names() -> [String] { (try? Directory.names(in: path)) ?? [] }
 
@@ -25,8 +17,6 @@ struct Scratch {
     func read(_ name: String) -> String? {
         (try? InputFile.read(file(name))).map { String(decoding: $0, as: UTF8.self) }
     }
-
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
 }
 
 /// Wall time of `body` in seconds.

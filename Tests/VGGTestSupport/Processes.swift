@@ -53,10 +53,3 @@ private final class Collected: @unchecked Sendable {
 /// The package's root folder (this file is Tests/VGGTestSupport/Processes.swift).
 public let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()
-
-/// A fresh temporary folder; the caller removes it (`defer { try? FileManager.default.removeItem(at: dir) }`).
-public func temporaryDirectory(_ prefix: String = "vggc-test") throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}

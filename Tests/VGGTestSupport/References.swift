@@ -12,16 +12,12 @@ public func referenceConvolution(_ x: [Float], h: Int, w: Int, _ s: Conv2D, weig
         for ox in 0..<g.outputWidth {
             for o in 0..<s.outChannels {
                 var acc = Double(bias?[o] ?? 0), abs = Swift.abs(acc)
-                for i in 0..<s.kernelHeight {
-                    for j in 0..<s.kernelWidth {
-                        let iy = oy * s.strideHeight + i - g.padTop, ix = ox * s.strideWidth + j - g.padLeft
-                        guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
-                        for c in 0..<s.inChannels {
-                            let t = Double(x[(iy * w + ix) * s.inChannels + c])
-                                * Double(weight[((i * s.kernelWidth + j) * s.inChannels + c) * s.outChannels + o])
-                            acc += t
-                            abs += Swift.abs(t)
-                        }
+                g.forEachTap(output: oy, ox) { i, j, iy, ix in
+                    for c in 0..<s.inChannels {
+                        let t = Double(x[(iy * w + ix) * s.inChannels + c])
+                            * Double(weight[((i * s.kernelWidth + j) * s.inChannels + c) * s.outChannels + o])
+                        acc += t
+                        abs += Swift.abs(t)
                     }
                 }
                 values.append(acc)

@@ -2,12 +2,14 @@ import Foundation
 import Testing
 import VGGCore
 import VGGImage
+import VGGTestSupport
 @testable import VGGTrain
 
 private let spec = InputSpec(height: 4, width: 4, channels: 1, mean: [0.5], std: [0.25])
 
 @Test func loaderKeepsFolderOrderLabelsAndPipeline() throws {
-    let dir = try TempDir()
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
     let root = try makeImageFolder(in: dir, counts: ["NORMAL": 3, "PNEUMONIA": 5])
     let folder = try ImageFolder(path: root)
     var calls: [(Int, Int)] = []
@@ -27,7 +29,8 @@ private let spec = InputSpec(height: 4, width: 4, channels: 1, mean: [0.5], std:
 }
 
 @Test func loaderResultDoesNotDependOnThreadCount() throws {
-    let dir = try TempDir()
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
     // More images than one batch (16 per thread), so several batches run.
     let root = try makeImageFolder(in: dir, counts: ["a": 23, "b": 30])
     let folder = try ImageFolder(path: root)
@@ -40,7 +43,8 @@ private let spec = InputSpec(height: 4, width: 4, channels: 1, mean: [0.5], std:
 }
 
 @Test func loaderConvertsChannelsLikeInference() throws {
-    let dir = try TempDir()
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
     let root = try makeImageFolder(in: dir, counts: ["x": 2, "y": 2])
     let rgb = InputSpec(height: 3, width: 2, channels: 3)
     let data = try DatasetLoader.load(try ImageFolder(path: root), spec: rgb, threads: 2)
@@ -50,7 +54,8 @@ private let spec = InputSpec(height: 4, width: 4, channels: 1, mean: [0.5], std:
 }
 
 @Test func corruptImageIsNamed() throws {
-    let dir = try TempDir()
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
     let root = try makeImageFolder(in: dir, counts: ["a": 20, "b": 20])
     let bad = root + "/b/005.png"
     let later = root + "/b/012.png"
@@ -79,7 +84,8 @@ private let spec = InputSpec(height: 4, width: 4, channels: 1, mean: [0.5], std:
 }
 
 @Test func loaderRejectsBadOptions() throws {
-    let dir = try TempDir()
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
     let folder = try ImageFolder(path: try makeImageFolder(in: dir, counts: ["a": 1, "b": 1]))
     #expect(throws: DatasetError.invalidThreadCount(0)) {
         try DatasetLoader.load(folder, spec: spec, threads: 0)
@@ -98,7 +104,8 @@ private let spec = InputSpec(height: 4, width: 4, channels: 1, mean: [0.5], std:
 }
 
 @Test func missingFileIsNamed() throws {
-    let dir = try TempDir()
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
     let folder = try ImageFolder(path: try makeImageFolder(in: dir, counts: ["a": 2, "b": 2]))
     try FileManager.default.removeItem(atPath: folder.images[2].path)
     #expect(throws: DatasetError.unreadableImage(path: folder.images[2].path, reason: "no such file")) {

@@ -3,7 +3,7 @@ import VGGCore
 /// Emits one convolution step: direct convolution over a zero-bordered channels-last input,
 /// with bias, ReLU and a 2×2 max-pool fused.
 ///
-/// Why this shape (../shared/notes/swift-performance.md): a tile of `P` output pixels ×
+/// Why this shape (docs/swiftc-facts.md): a tile of `P` output pixels ×
 /// `lanes` output channels lives in `P · lanes/16` SIMD16 accumulators (16, the measured
 /// sweet spot before spilling); each step of the input-channel loop broadcasts `P` input
 /// values and loads `lanes/16` weight vectors. The input carries the convolution's padding

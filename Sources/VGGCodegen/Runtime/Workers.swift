@@ -2,7 +2,7 @@
 //
 // Persistent worker threads for the generated steps' `parallelRanges` / `parallelChunks`.
 // Why not DispatchQueue.concurrentPerform: between two steps its threads park, and waking
-// them costs 16–37 µs per step in this VM (../shared/notes/swift-performance.md); the
+// them costs 16–37 µs per step in this VM (docs/swiftc-facts.md); the
 // shipped model's 16 steps take 1.5 ms in all, so on 2 threads it ran at 1.47 ms instead of
 // 0.93 ms with these workers (measured with --profile 200). A worker spins on a generation
 // counter for a while after each job (a step follows within microseconds while an image

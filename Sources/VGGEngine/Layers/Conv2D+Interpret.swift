@@ -54,28 +54,9 @@ struct ConvolutionKernel: PreparedLayer {
                 }
                 let scratch = UnsafeMutablePointer<Float>.allocate(capacity: count * k)
                 defer { scratch.deallocate() }
-                for r in 0..<count { gatherWindow(pixel: first + r, from: source, into: scratch + r * k) }
+                for r in 0..<count { g.gatherWindow(pixel: first + r, channels: inChannels, from: source, into: scratch + r * k) }
                 GEMM.multiply(a: scratch, lda: k, rows: count, b: weights, panels: 0..<weights.panels,
                               bias: biasBox.value, c: destination, ldc: outChannels)
-            }
-        }
-    }
-
-    /// Copies the receptive field of output pixel `pixel` into one im2col row.
-    @inline(__always)
-    func gatherWindow(pixel: Int, from source: UnsafePointer<Float>, into row: UnsafeMutablePointer<Float>) {
-        let oy = pixel / g.outputWidth, ox = pixel % g.outputWidth
-        var dst = row
-        for i in 0..<g.kernelHeight {
-            let iy = oy * g.strideHeight + i - g.padTop
-            for j in 0..<g.kernelWidth {
-                let ix = ox * g.strideWidth + j - g.padLeft
-                if iy < 0 || iy >= g.inputHeight || ix < 0 || ix >= g.inputWidth {
-                    dst.initialize(repeating: 0, count: inChannels)
-                } else {
-                    dst.initialize(from: source + (iy * g.inputWidth + ix) * inChannels, count: inChannels)
-                }
-                dst += inChannels
             }
         }
     }

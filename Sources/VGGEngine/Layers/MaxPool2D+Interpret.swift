@@ -35,19 +35,13 @@ struct PoolKernel: PreparedLayer {
                 let dst = y.value + n * outImage + (oy * g.outputWidth + ox) * channels
                 for c in 0..<channels { dst[c] = mode == .max ? -.infinity : 0 }
                 var count = 0
-                for i in 0..<g.kernelHeight {
-                    let iy = oy * g.strideHeight + i - g.padTop
-                    guard iy >= 0, iy < g.inputHeight else { continue }
-                    for j in 0..<g.kernelWidth {
-                        let ix = ox * g.strideWidth + j - g.padLeft
-                        guard ix >= 0, ix < g.inputWidth else { continue }
-                        count += 1
-                        let src = source + (iy * g.inputWidth + ix) * channels
-                        if mode == .max {
-                            for c in 0..<channels { let v = src[c]; if v > dst[c] || v.isNaN { dst[c] = v } }
-                        } else {
-                            for c in 0..<channels { dst[c] += src[c] }
-                        }
+                g.forEachTap(output: oy, ox) { _, _, iy, ix in
+                    count += 1
+                    let src = source + (iy * g.inputWidth + ix) * channels
+                    if mode == .max {
+                        for c in 0..<channels { let v = src[c]; if v > dst[c] || v.isNaN { dst[c] = v } }
+                    } else {
+                        for c in 0..<channels { dst[c] += src[c] }
                     }
                 }
                 if mode == .average {

@@ -144,45 +144,13 @@ final class ConvolutionTrainer: TrainingLayer {
         return t.withUnsafeBufferPointer { PackedMatrix(rowMajor: $0, rows: cout, columns: k) }
     }
 
-    /// im2col rows for output pixels `first..<first+count` (zeros where the window hangs
-    /// over the padding), in (tap row, tap column, channel) order.
+    /// im2col rows for output pixels `first..<first+count` (WindowGeometry's, shared with the engine).
     private func gather(first: Int, count: Int, from source: UnsafePointer<Float>, into cols: UnsafeMutablePointer<Float>) {
-        let cin = settings.inChannels
-        var dst = cols
-        for pixel in first..<(first + count) {
-            let oy = pixel / g.outputWidth, ox = pixel % g.outputWidth
-            for i in 0..<g.kernelHeight {
-                let iy = oy * g.strideHeight + i - g.padTop
-                for j in 0..<g.kernelWidth {
-                    let ix = ox * g.strideWidth + j - g.padLeft
-                    if iy < 0 || iy >= g.inputHeight || ix < 0 || ix >= g.inputWidth {
-                        dst.initialize(repeating: 0, count: cin)
-                    } else {
-                        dst.initialize(from: source + (iy * g.inputWidth + ix) * cin, count: cin)
-                    }
-                    dst += cin
-                }
-            }
-        }
+        for r in 0..<count { g.gatherWindow(pixel: first + r, channels: settings.inChannels, from: source, into: cols + r * k) }
     }
 
     /// col2im: adds each im2col-row gradient back onto the input positions it was read from.
     private func scatter(first: Int, count: Int, from dcols: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>) {
-        let cin = settings.inChannels
-        var src = dcols
-        for pixel in first..<(first + count) {
-            let oy = pixel / g.outputWidth, ox = pixel % g.outputWidth
-            for i in 0..<g.kernelHeight {
-                let iy = oy * g.strideHeight + i - g.padTop
-                for j in 0..<g.kernelWidth {
-                    let ix = ox * g.strideWidth + j - g.padLeft
-                    if iy >= 0, iy < g.inputHeight, ix >= 0, ix < g.inputWidth {
-                        let d = dx + (iy * g.inputWidth + ix) * cin
-                        for c in 0..<cin { d[c] += src[c] }
-                    }
-                    src += cin
-                }
-            }
-        }
+        for r in 0..<count { g.scatterWindow(pixel: first + r, channels: settings.inChannels, from: dcols + r * k, into: dx) }
     }
 }

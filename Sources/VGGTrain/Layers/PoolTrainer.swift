@@ -73,15 +73,7 @@ final class PoolTrainer: TrainingLayer {
 
     @inline(__always)
     private func forEachPosition(_ oy: Int, _ ox: Int, _ body: (Int, Int) -> Void) {
-        for i in 0..<g.kernelHeight {
-            let iy = oy * g.strideHeight + i - g.padTop
-            guard iy >= 0, iy < g.inputHeight else { continue }
-            for j in 0..<g.kernelWidth {
-                let ix = ox * g.strideWidth + j - g.padLeft
-                guard ix >= 0, ix < g.inputWidth else { continue }
-                body(iy, ix)
-            }
-        }
+        g.forEachTap(output: oy, ox) { _, _, iy, ix in body(iy, ix) }
     }
 
     func backward(_ outputGradient: [Float], batch: Int, needInputGradient: Bool, context: PassContext) -> [Float] {

@@ -6,7 +6,7 @@
 /// narrow layers of a width-0.25 VGG. This kernel reads `cols` as it is: for every pixel it
 /// broadcasts 8 consecutive values of the pixel's im2col row (8 rows of dW) against 32
 /// output channels of dY, keeping the 8 × 32 tile of dW in 16 `SIMD16` registers across
-/// the whole pixel block (the register shape of ../shared/notes/swift-performance.md).
+/// the whole pixel block (the register shape of docs/swiftc-facts.md).
 /// Pixels are summed in ascending order, so the result is deterministic.
 enum WeightGradientKernel {
     /// Columns of dY and dW are padded to a multiple of this (zeros in dY).

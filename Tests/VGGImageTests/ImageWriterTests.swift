@@ -2,18 +2,12 @@ import Foundation
 import Testing
 import VGGImage
 import VGGSystem
-
-/// A fresh empty folder under the system temporary directory, removed by the caller.
-private func temporaryFolder() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("vggc-writer-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
+import VGGTestSupport
 
 @Test func rgbPNGRoundTrips() throws {
-    let folder = try temporaryFolder()
-    defer { try? FileManager.default.removeItem(at: folder) }
-    let path = folder.appendingPathComponent("tiny.png").path
+    let folder = try TemporaryFolder()
+    defer { folder.remove() }
+    let path = folder.file("tiny.png")
     // 3×2 pixels with distinct values in every channel, including 0 and 255.
     let samples: [UInt8] = [255, 0, 0, 0, 255, 0, 0, 0, 255,
                             1, 2, 3, 128, 64, 32, 255, 255, 255]
@@ -38,8 +32,9 @@ private func temporaryFolder() throws -> URL {
 }
 
 @Test func aFailedWriteKeepsTheOldFileAndLeavesNoTemporary() throws {
-    let folder = try temporaryFolder()
-    let path = folder.path + "/chart.png"
+    let folder = try TemporaryFolder()
+    defer { folder.remove() }
+    let path = folder.file("chart.png")
     try ImageWriter.writePNG(path: path, width: 1, height: 1, channels: 1, samples: [9])
     // Wrong sample count: refused before the file system is touched.
     #expect(throws: ImageWriteError.self) { try ImageWriter.writePNG(path: path, width: 2, height: 2, channels: 1, samples: [1]) }
@@ -48,9 +43,9 @@ private func temporaryFolder() throws -> URL {
 }
 
 @Test func badShapesThrowBeforeWriting() throws {
-    let folder = try temporaryFolder()
-    defer { try? FileManager.default.removeItem(at: folder) }
-    let path = folder.appendingPathComponent("bad.png").path
+    let folder = try TemporaryFolder()
+    defer { folder.remove() }
+    let path = folder.file("bad.png")
     #expect(throws: ImageWriteError.invalidSize(path: path, width: 0, height: 2)) {
         try ImageWriter.writePNG(path: path, width: 0, height: 2, channels: 1, samples: [])
     }
