@@ -73,7 +73,7 @@ extension Predictor {
                 }
             }
             let dump = o.dumpDir.map { dir in { (i: Int, v: [Float]) in dumpStep(i, v, dir: dir) } }
-            let r = tensor.withUnsafeBufferPointer { Network.run($0.baseAddress!, threads: o.threads, dump: dump) }
+            let r = tensor.withUnsafeBufferPointer { level.run($0.baseAddress!, o.threads, dump, nil) }
             return (r.logits, r.probabilities)
         }
 
@@ -147,6 +147,7 @@ extension Predictor {
                   "generator": \(jsonString("vggc " + Network.generatorVersion)),
                   "model": \(jsonString(Network.name)),
                   "sha256": \(jsonString(Network.modelHash)),
+                  "level": \(jsonString(level.name)),
                   "labels": [\(Network.labels.map(jsonString).joined(separator: ", "))],
                   "results": [\(rows.isEmpty ? "" : "\n    " + rows.joined(separator: ",\n    ") + "\n  ")]
                 }

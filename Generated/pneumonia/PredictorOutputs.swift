@@ -14,7 +14,7 @@ extension Predictor {
         for _ in 0..<runs {
             var last = now()
             _ = tensor.withUnsafeBufferPointer {
-                Network.run($0.baseAddress!, threads: threads, dump: nil) { k in
+                level.run($0.baseAddress!, threads, nil) { k in
                     let t = now()
                     samples[k].append(t - last)
                     last = t
@@ -31,20 +31,6 @@ extension Predictor {
         let head = (0..<n).filter { Network.stepKinds[$0] == "dense" }.map { medians[$0] }.reduce(0, +)
         printError("  total \(ms(total)) ms; dense head \(ms(head)) ms = \(format("%.1f", 100 * head / total)) %")
     }
-    /// Memory the predictor cannot run without (the activation arena, Winograd scratch and
-    /// weights): `count` zeroed floats, 64-byte aligned. If the system refuses it, a message
-    /// and exit 70 — never a Swift runtime trap.
-    static func allocateFloats(_ count: Int, for what: String) -> UnsafeMutablePointer<Float> {
-        var raw: UnsafeMutableRawPointer?
-        let code = posix_memalign(&raw, 64, max(count, 1) * 4)
-        guard code == 0, let raw else {
-            fail("cannot allocate \(count * 4) bytes for \(what): \(String(cString: strerror(code)))", PredictorExit.software)
-        }
-        let p = raw.bindMemory(to: Float.self, capacity: max(count, 1))
-        p.initialize(repeating: 0, count: max(count, 1))
-        return p
-    }
-
     /// Appends float32 little-endian values; false on a write error.
     static func writeFloats(_ values: [Float], _ file: UnsafeMutablePointer<FILE>) -> Bool {
         let bits = values.map { $0.bitPattern.littleEndian }

@@ -88,7 +88,7 @@ final class Workers: @unchecked Sendable {
             start.pool.loop(index: start.index, seen: start.seen)
             return nil
         }, Unmanaged.passRetained(start).toOpaque())
-        guard created == 0 else { Predictor.fail("cannot start a worker thread (error \(created))", 70) }
+        guard created == 0 else { kernelFailure("cannot start a worker thread (error \(created))") }
         pthread_detach(thread)
     }
 

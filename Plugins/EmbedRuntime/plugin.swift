@@ -10,26 +10,30 @@ import PackagePlugin
 /// operating-system edge it shares with `vggc`, and the C kernels of each precision.
 @main
 struct EmbedRuntime: BuildToolPlugin {
-    /// Swift files, compiled into the predictor's one module.
+    /// Swift files, with the predictor module they are compiled into: `main` (the command
+    /// line, baseline x86-64), `kernel` (every instruction-set level's module, beside the
+    /// generated kernels) or `both`.
     static let swiftFiles = [
-        "Sources/VGGCodegen/Runtime/PredictorMain.swift",
-        "Sources/VGGCodegen/Runtime/PredictionRun.swift",
-        "Sources/VGGCodegen/Runtime/PredictorOutputs.swift",
-        "Sources/VGGCodegen/Runtime/Workers.swift",
-        "Sources/VGGCore/ResizeFilter.swift",
-        "Sources/VGGCore/StepAlgorithm.swift",
-        "Sources/VGGImage/ImageError.swift",
-        "Sources/VGGImage/DecodedImage.swift",
-        "Sources/VGGImage/DecodedImage+Channels.swift",
-        "Sources/VGGImage/DecodedImage+Resize.swift",
-        "Sources/VGGImage/ImageDecoder.swift",
-        "Sources/VGGSystem/SystemPath.swift",
-        "Sources/VGGSystem/FileError.swift",
-        "Sources/VGGSystem/FileStatus.swift",
-        "Sources/VGGSystem/InputFile.swift",
-        "Sources/VGGSystem/OutputFile.swift",
-        "Sources/VGGSystem/Directory.swift",
-        "Sources/VGGSystem/Interruption.swift",
+        ("Sources/VGGCodegen/Runtime/PredictorMain.swift", "main"),
+        ("Sources/VGGCodegen/Runtime/PredictionRun.swift", "main"),
+        ("Sources/VGGCodegen/Runtime/PredictorOutputs.swift", "main"),
+        ("Sources/VGGCodegen/Runtime/LevelChoice.swift", "main"),
+        ("Sources/VGGCodegen/Runtime/Workers.swift", "kernel"),
+        ("Sources/VGGCodegen/Runtime/KernelSupport.swift", "kernel"),
+        ("Sources/VGGCore/ResizeFilter.swift", "both"),
+        ("Sources/VGGCore/StepAlgorithm.swift", "main"),
+        ("Sources/VGGImage/ImageError.swift", "main"),
+        ("Sources/VGGImage/DecodedImage.swift", "main"),
+        ("Sources/VGGImage/DecodedImage+Channels.swift", "main"),
+        ("Sources/VGGImage/DecodedImage+Resize.swift", "main"),
+        ("Sources/VGGImage/ImageDecoder.swift", "main"),
+        ("Sources/VGGSystem/SystemPath.swift", "main"),
+        ("Sources/VGGSystem/FileError.swift", "main"),
+        ("Sources/VGGSystem/FileStatus.swift", "main"),
+        ("Sources/VGGSystem/InputFile.swift", "main"),
+        ("Sources/VGGSystem/OutputFile.swift", "main"),
+        ("Sources/VGGSystem/Directory.swift", "main"),
+        ("Sources/VGGSystem/Interruption.swift", "main"),
     ]
     /// C files, with the precisions that need them (`all`: every predictor).
     static let cFiles = [
@@ -49,7 +53,7 @@ struct EmbedRuntime: BuildToolPlugin {
 
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
         let root = context.package.directoryURL
-        var hashed = Set(Self.swiftFiles + Self.cFiles.map(\.0))
+        var hashed = Set(Self.swiftFiles.map(\.0) + Self.cFiles.map(\.0))
         for t in try context.package.targets(named: Self.generatorTargets) {
             guard let module = t.sourceModule else { continue }
             for file in module.sourceFiles {
@@ -59,7 +63,7 @@ struct EmbedRuntime: BuildToolPlugin {
         }
         let output = context.pluginWorkDirectoryURL.appending(path: "RuntimeSources.swift")
         var arguments = [output.path, root.path]
-        arguments += Self.swiftFiles.flatMap { ["--swift", $0] }
+        arguments += Self.swiftFiles.flatMap { ["--swift", "\($0.0)=\($0.1)"] }
         arguments += Self.cFiles.flatMap { ["--c", "\($0.0)=\($0.1)"] }
         arguments += hashed.sorted().flatMap { ["--hash", $0] }
         return [.buildCommand(displayName: "Embedding the predictor runtime", executable: try context.tool(named: "RuntimeEmbedder").url,

@@ -1,6 +1,6 @@
 // RuntimeEmbedder — the build tool behind Plugins/EmbedRuntime: writes RuntimeSources.swift.
 //
-//   RuntimeEmbedder OUTPUT ROOT [--swift REL]... [--c REL=PRECISIONS]... [--hash REL]...
+//   RuntimeEmbedder OUTPUT ROOT [--swift REL=main|kernel|both]... [--c REL=PRECISIONS]... [--hash REL]...
 //
 // Each embedded file starts with a stamp naming its original. Swift files lose their
 // imports of the project's own modules (the predictor is one module; C comes through the
@@ -49,13 +49,15 @@ func literal(_ text: String) -> String {
 
 func main() throws {
     var args = Array(CommandLine.arguments.dropFirst())
-    guard args.count >= 2 else { throw Failure(description: "usage: RuntimeEmbedder OUTPUT ROOT [--swift REL]... [--c REL=P]... [--hash REL]...") }
+    guard args.count >= 2 else { throw Failure(description: "usage: RuntimeEmbedder OUTPUT ROOT [--swift REL=main|kernel|both]... [--c REL=P]... [--hash REL]...") }
     let output = args.removeFirst(), root = args.removeFirst()
-    var swift: [String] = [], c: [(String, String)] = [], hashed: [String] = []
+    var swift: [(String, String)] = [], c: [(String, String)] = [], hashed: [String] = []
     while args.count >= 2 {
         let (flag, value) = (args.removeFirst(), args.removeFirst())
         switch flag {
-        case "--swift": swift.append(value)
+        case "--swift":
+            let parts = value.split(separator: "=", maxSplits: 1).map(String.init)
+            swift.append((parts[0], parts.count > 1 ? parts[1] : "main"))
         case "--c":
             let parts = value.split(separator: "=", maxSplits: 1).map(String.init)
             c.append((parts[0], parts.count > 1 ? parts[1] : "all"))
@@ -75,15 +77,15 @@ func main() throws {
     out += "    /// SHA-256 of every source that can change what the generator writes.\n"
     out += "    static let generatorHash = \"\(hash)\"\n"
     out += "    static let swiftFiles: [RuntimeFile] = [\n"
-    for rel in swift {
+    for (rel, module) in swift {
         let name = String(rel.split(separator: "/").last!)
-        out += "        RuntimeFile(name: \"\(name)\", original: \"\(rel)\", precisions: nil, contents: \(literal(try stamped(rel, read(root, rel), c: false, embedded: embedded)))),\n"
+        out += "        RuntimeFile(name: \"\(name)\", original: \"\(rel)\", module: .\(module), precisions: nil, contents: \(literal(try stamped(rel, read(root, rel), c: false, embedded: embedded)))),\n"
     }
     out += "    ]\n    static let cFiles: [RuntimeFile] = [\n"
     for (rel, precisions) in c {
         let name = String(rel.split(separator: "/").last!)
         let list = precisions == "all" ? "nil" : "[" + precisions.split(separator: ",").map { ".\($0)" }.joined(separator: ", ") + "]"
-        out += "        RuntimeFile(name: \"\(name)\", original: \"\(rel)\", precisions: \(list), contents: \(literal(try stamped(rel, read(root, rel), c: true, embedded: embedded)))),\n"
+        out += "        RuntimeFile(name: \"\(name)\", original: \"\(rel)\", module: .main, precisions: \(list), contents: \(literal(try stamped(rel, read(root, rel), c: true, embedded: embedded)))),\n"
     }
     out += "    ]\n}\n"
     let data = Data(out.utf8)

@@ -84,6 +84,8 @@ public struct TimeLimit: Equatable, Sendable {
 public struct PredictorProcess {
     public let path: String
     public var timeLimit: TimeLimit
+    /// The instruction-set level every run is forced to (`VGGC_LEVEL`); nil: the predictor's choice.
+    public var level: String?
 
     public init(path: String, timeLimit: TimeLimit = .scaled(multiplyAccumulates: 0)) throws {
         guard let status = FileStatus.of(path), status.kind == .regular, SystemPath.withCString(path, { access($0, X_OK) }) == 0 else {
@@ -107,6 +109,18 @@ public struct PredictorProcess {
             precision = known
         }
         return (String(out[range].dropFirst(7)), precision)
+    }
+
+    /// The instruction-set levels the predictor holds (its `--version` line `levels: …`, best
+    /// first) and whether this CPU runs each. Empty for a predictor that does not say.
+    public func levels() throws -> [(name: String, runsHere: Bool)] {
+        let out = try run(["--version"], inputs: 0).stdout
+        guard let line = out.split(separator: "\n").first(where: { $0.hasPrefix("levels: ") }) else { return [] }
+        return line.dropFirst(8).split(separator: ",").compactMap { item in
+            let text = item.trimmingCharacters(in: .whitespaces)
+            guard let name = text.split(separator: " ").first else { return nil }
+            return (String(name), !text.contains("(needs"))
+        }
     }
 
     /// An int8 predictor's calibrated input maxima by layer name, exactly (its `--version`
@@ -203,6 +217,7 @@ public struct PredictorProcess {
     func run(_ arguments: [String], inputs: Int) throws -> (stdout: String, stderr: String) {
         var child = Subprocess(path, arguments, timeout: timeLimit.seconds(inputs: inputs))
         child.stdoutLimit = 16 << 20  // results of ≤ 256 images, or --version: far less
+        if let level { child.environment["VGGC_LEVEL"] = level }
         child.stderrLimit = 1 << 20
         let result: Subprocess.Result
         do {

@@ -6,7 +6,9 @@ public struct CodegenOptions: Sendable {
     public var name: String
     /// SHA-256 of the model.bin the source is generated from (embedded, checked by `check`).
     public var modelHash: String
-    /// `native`, `x86-64-v3`, `x86-64-v4` or an LLVM CPU name such as `znver5`.
+    /// `portable` (x86-64-v4, x86-64-v3 and baseline kernels in one binary, chosen at
+    /// start-up), or one level: `x86-64`, `x86-64-v2`, `x86-64-v3`, `x86-64-v4`, `native` or an
+    /// LLVM CPU name such as `znver5` (`CodeLevel`).
     public var targetCPU: String
     /// Unroll convolution taps (up to 3×3) instead of looping over them.
     public var unrollTaps: Bool
@@ -27,7 +29,7 @@ public struct CodegenOptions: Sendable {
     /// Never set by users.
     public var faults: [Fault]
 
-    public init(name: String, modelHash: String, targetCPU: String = "native", unrollTaps: Bool = false,
+    public init(name: String, modelHash: String, targetCPU: String = "portable", unrollTaps: Bool = false,
                 winograd: WinogradPolicy = .auto, precision: Precision = .fp32, faults: [Fault] = []) {
         self.precision = precision
         self.unrollTaps = unrollTaps

@@ -8,7 +8,10 @@ import VGGCore
 /// the tensor in it is dead, which in a sequential network is one step later. The C kernels'
 /// input copies (bfloat16, u8 codes) follow, two buffers each, used in turn the same way.
 public struct GeneratedNetwork {
+    /// Network.swift: the kernels and `run`, compiled once per instruction-set level.
     public let source: String
+    /// NetworkInfo.swift: the network's constants (`enum Network`), for every module.
+    public let info: String
     public let weights: [UInt8]
     public let arenaBytes: Int
     /// Winograd scratch per thread (0 without Winograd steps); at most `scratchThreads` blocks.
@@ -37,9 +40,12 @@ public enum NetworkEmitter {
         let arena = program.planArena()
         var w = SourceWriter()
         emitHeader(&w, model: model, options: options, modelFile: modelFile, schedule: schedule, arenaBytes: arena.floats * 4)
-        emitConstants(&w, model: model, options: options, schedule: schedule, arenaFloats: arena.floats,
-                      scratchFloats: program.scratchFloats, scratchThreads: program.scratchThreads,
+        var info = SourceWriter()
+        emitConstants(&info, model: model, options: options, schedule: schedule, arenaFloats: arena.floats,
                       int8Inputs: quantized.keys.sorted().map { (model.layers[$0].name, options.int8InputMaxima[model.layers[$0].name]!) })
+        emitStorage(&w, arenaFloats: arena.floats, scratchFloats: program.scratchFloats,
+                    scratchThreads: program.scratchThreads)
+        w.line()
         program.emitRun(&w, model: model, arena: arena)
         w.line()
         emitSupport(&w, borderTypes: ["Float"] + program.copies.filter(\.used).map(\.type),
@@ -48,7 +54,8 @@ public enum NetworkEmitter {
         w.line("// MARK: - Kernels")
         w.line()
         w.append(program.kernels.text)
-        return GeneratedNetwork(source: w.text, weights: program.packer.bytes, arenaBytes: arena.floats * 4,
+        return GeneratedNetwork(source: w.text, info: info.text, weights: program.packer.bytes,
+                                arenaBytes: arena.floats * 4,
                                 scratchBytesPerThread: program.scratchFloats * 4, scratchThreads: program.scratchThreads,
                                 stepNames: schedule.steps.map(\.name))
     }

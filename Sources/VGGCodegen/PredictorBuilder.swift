@@ -53,44 +53,98 @@ public enum PredictorBuilder {
 
     public static let runtimeLibraries = ["-lpng16", "-ljpeg", "-lz", "-lm"]
 
-    /// Flags that select the CPU for swiftc (see docs/swiftc-facts.md: without
-    /// one, swiftc emits SSE2 and every FMA becomes a libm call).
-    public static func cpuFlags(_ target: String) throws -> [String] {
-        switch target {
-        case "native": return ["-Xcc", "-march=native"]
-        case "x86-64-v2", "x86-64-v3", "x86-64-v4": return ["-Xcc", "-march=\(target)"]
-        default:
-            guard target.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }), !target.isEmpty else {
-                throw CodegenError.unsupportedTarget(target)
-            }
-            return ["-target-cpu", target]
-        }
+    /// Checks `--target-cpu` before any work (asking clang for a CPU name, in milliseconds),
+    /// so a misspelt CPU is a usage error now rather than a compiler error after the build.
+    public static func checkTargetCPU(_ target: String) throws {
+        _ = try CodeLevel.levels(for: target)
     }
 
-    /// Asks clang whether it knows `target` (milliseconds), so a misspelt CPU is a usage
-    /// error now rather than a compiler error after the build. Skipped if clang is missing
-    /// (the build then says so).
-    public static func checkTargetCPU(_ target: String) throws {
-        _ = try cpuFlags(target)
-        let probe = try Subprocess("/usr/bin/env", ["clang", "-march=\(target)", "-E", "-x", "c", "/dev/null", "-o", "/dev/null"],
-                                   timeout: 60).run()
-        guard probe.status != 0, probe.status != 127 else { return }
-        let known = probe.stderrText.split(separator: "\n").first { $0.contains("valid target CPU values") }
-            .map { " (" + $0.trimmingCharacters(in: .whitespaces) + ")" } ?? ""
-        throw CodegenError.unknownTarget(target, detail: known)
+    /// The level names `target` builds (no clang call: the file names depend on names only).
+    static func levelNames(_ target: String) -> [String] {
+        target == "portable" ? CodeLevel.portable.map(\.name) : [target]
+    }
+
+    /// A Swift module name from the predictor's name.
+    static func moduleName(_ name: String) -> String {
+        "vggc_" + String(name.map { $0.isLetter || $0.isNumber ? $0 : "_" })
     }
 
     /// The commands that build the folder, run inside it; `$OUT` is the output binary.
+    ///
+    /// One module per instruction-set level (the generated kernels, compiled with the level's
+    /// flags, entered through `Level_<level>.swift`), then the main module — the command line,
+    /// compiled for the baseline x86-64, so `--help`, `--version` and the CPU check run on any
+    /// x86-64 CPU — linked with them, the C files and the weights into one static executable.
     public static func buildCommands(options: CodegenOptions) throws -> [[String]] {
         let c = RuntimeSources.cFiles(for: options.precision).map(\.name).filter { $0.hasSuffix(".c") }
         var commands = c.map { ["clang", "-O2", "-ffp-contract=off", "-c", $0, "-o", "$OBJ/\($0.dropLast(2)).o"] }
         commands.append(["clang", "-c", "weights.S", "-o", "$OBJ/weights.o"])
-        let swift = ["Network.swift"] + RuntimeSources.swiftFiles.map(\.name)
-        let objects = c.map { "$OBJ/\($0.dropLast(2)).o" } + ["$OBJ/weights.o"]
-        commands.append(["swiftc", "-Ounchecked", "-wmo"] + (try cpuFlags(options.targetCPU))
-            + ["-static-executable", "-import-objc-header", "bridge.h"] + swift + objects + runtimeLibraries
-            + ["-Xlinker", "--strip-all", "-o", "$OUT"])
+        var objects = c.map { "$OBJ/\($0.dropLast(2)).o" } + ["$OBJ/weights.o"]
+        let kernelSwift = ["NetworkInfo.swift", "Network.swift"] + RuntimeSources.kernelSwiftFiles.map(\.name)
+        for name in levelNames(options.targetCPU) {
+            let level = CodeLevel(name: name, features: [])
+            let object = "$OBJ/level_\(level.symbol).o"
+            let module = moduleName(options.name) + "_" + level.symbol
+            commands.append(["swiftc", "-parse-as-library", "-module-name", module, "-Ounchecked", "-wmo"] + level.compilerFlags + ["-import-objc-header", "bridge.h", "-c"]
+                            + kernelSwift + ["Level_\(level.symbol).swift", "-o", object])
+            objects.append(object)
+        }
+        let mainSwift = ["NetworkInfo.swift", "Levels.swift"] + RuntimeSources.mainSwiftFiles.map(\.name)
+        commands.append(["swiftc", "-module-name", moduleName(options.name), "-Ounchecked", "-wmo",
+                         "-static-executable", "-import-objc-header", "bridge.h"] + mainSwift + objects + runtimeLibraries
+                        + ["-Xlinker", "--strip-all", "-o", "$OUT"])
         return commands
+    }
+
+    /// The features every level of a `precision` predictor needs besides its own: the C
+    /// kernels of bf16 and int8 run AVX512-BF16 / AVX512-VNNI instructions.
+    static func precisionFeatures(_ precision: Precision) -> [String] {
+        switch precision {
+        case .fp32: return []
+        case .bf16: return ["avx512f", "avx512bw", "avx512vl", "avx512bf16"]
+        case .int8: return ["avx512f", "avx512bw", "avx512vl", "avx512vnni"]
+        }
+    }
+
+    /// `Levels.swift` (main module: each level's entry and the features it needs, best
+    /// first) and `Level_<level>.swift` (each level's module: its entry point).
+    static func levelFiles(options: CodegenOptions) throws -> [(String, [UInt8])] {
+        let levels = try CodeLevel.levels(for: options.targetCPU)
+        let extra = precisionFeatures(options.precision)
+        let signature = "(_ input: UnsafePointer<Float>, _ threads: Int, _ dump: ((Int, [Float]) -> Void)?, "
+            + "_ mark: ((Int) -> Void)?) -> (logits: [Float], probabilities: [Float])"
+        var main = SourceWriter()
+        main.line("// Levels.swift — generated by vggc \(GeneratorIdentity.string). Generated — do not edit.")
+        main.line("// The instruction-set levels this predictor holds, best first (LevelChoice.swift picks one).")
+        main.line()
+        var files: [(String, [UInt8])] = []
+        for level in levels {
+            let symbol = "\(moduleName(options.name))_run_\(level.symbol)"
+            main.line("@_silgen_name(\(literal(symbol)))")
+            main.line("func run_\(level.symbol)\(signature)")
+            var entry = SourceWriter()
+            entry.line("// Level_\(level.symbol).swift — generated by vggc \(GeneratorIdentity.string). "
+                       + "Generated — do not edit.")
+            entry.line("// The entry point of the \(level.name) module; the main module calls it by this symbol.")
+            entry.line()
+            entry.line("@_silgen_name(\(literal(symbol)))")
+            entry.block("func levelRun\(signature)") { w in
+                w.line("Network.run(input, threads: threads, dump: dump, mark: mark)")
+            }
+            files.append(("Level_\(level.symbol).swift", Array(entry.text.utf8)))
+        }
+        main.line()
+        main.block("enum Levels") { w in
+            w.line("static let all: [CodeLevel] = [")
+            for level in levels {
+                var features = level.features
+                for f in extra where !features.contains(f) { features.append(f) }
+                let list = features.map(literal).joined(separator: ", ")
+                w.line("    CodeLevel(name: \(literal(level.name)), features: [\(list)], run: run_\(level.symbol)),")
+            }
+            w.line("]")
+        }
+        return [("Levels.swift", Array(main.text.utf8))] + files
     }
 
     /// Writes every file of the predictor into `directory` (created if missing). Each file
@@ -102,7 +156,9 @@ public enum PredictorBuilder {
             throw CodegenError.invalidName(options.name)
         }
         let network = try NetworkEmitter.generate(model, options: options, modelFile: modelFile)
-        var files: [(String, [UInt8])] = [("Network.swift", Array(network.source.utf8))]
+        var files: [(String, [UInt8])] = [("NetworkInfo.swift", Array(network.info.utf8)),
+                                           ("Network.swift", Array(network.source.utf8))]
+        files += try levelFiles(options: options)
         files += RuntimeSources.swiftFiles.map { ($0.name, Array($0.contents.utf8)) }
         files += RuntimeSources.cFiles(for: options.precision).map { ($0.name, Array($0.contents.utf8)) }
         files.append(("bridge.h", Array(bridgeHeader.utf8)))

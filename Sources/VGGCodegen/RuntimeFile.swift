@@ -6,12 +6,23 @@ struct RuntimeFile {
     let name: String
     /// The repository path it was copied from.
     let original: String
+    /// The predictor module it is compiled into.
+    let module: Module
     /// The precisions whose predictors need it; nil: every predictor.
     let precisions: [Precision]?
     let contents: String
 }
 
+extension RuntimeFile {
+    /// A predictor is one main module (the command line, compiled for baseline x86-64) and
+    /// one module per instruction-set level (the generated kernels, compiled for the level).
+    enum Module { case main, kernel, both }
+}
+
 extension RuntimeSources {
+    static var mainSwiftFiles: [RuntimeFile] { swiftFiles.filter { $0.module != .kernel } }
+    static var kernelSwiftFiles: [RuntimeFile] { swiftFiles.filter { $0.module != .main } }
+
     /// The C files a predictor of `precision` compiles: an fp32 predictor carries no bf16 or
     /// int8 kernel.
     static func cFiles(for precision: Precision) -> [RuntimeFile] {

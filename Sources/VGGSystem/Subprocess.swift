@@ -47,6 +47,8 @@ public struct Subprocess {
     /// Seconds before the group is killed; nil waits for ever (only for tools we trust).
     public var timeout: Double?
     public var stdoutLimit = 64 << 20
+    /// Variables set (or replaced) in the child's environment; the rest is inherited.
+    public var environment: [String: String] = [:]
     public var stderrLimit = 4 << 20
     /// After the child exits, how long to keep reading what is already in the pipes.
     public var drainSeconds = 2.0
@@ -188,8 +190,10 @@ public struct Subprocess {
         var argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { SystemPath.withCString($0) { strdup($0) } }
         argv.append(nil)
         defer { for p in argv { free(p) } }
+        var envp = childEnvironment()
+        defer { for p in envp { free(p) } }
         var pid: pid_t = 0
-        let status = SystemPath.withCString(executable) { posix_spawn(&pid, $0, &actions, &attributes, argv, environ) }
+        let status = SystemPath.withCString(executable) { posix_spawn(&pid, $0, &actions, &attributes, argv, &envp) }
         close(outPipe[1])
         close(errPipe[1])
         guard status == 0 else {
@@ -198,6 +202,20 @@ public struct Subprocess {
             throw SubprocessError.cannotStart(command: commandLine, reason: systemErrorText(status))
         }
         return (pid, outPipe[0], errPipe[0])
+    }
+
+    /// `environ` with `environment` applied, as strdup'd C strings ending in nil.
+    private func childEnvironment() -> [UnsafeMutablePointer<CChar>?] {
+        var entries: [UnsafeMutablePointer<CChar>?] = []
+        var p = environ
+        while let entry = p.pointee {
+            let name = String(cString: entry).split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
+            if environment[name] == nil { entries.append(strdup(entry)) }
+            p += 1
+        }
+        for (name, value) in environment.sorted(by: { $0.key < $1.key }) { entries.append(strdup("\(name)=\(value)")) }
+        entries.append(nil)
+        return entries
     }
 
     /// Whether the child has exited, without reaping it (its id stays reserved).

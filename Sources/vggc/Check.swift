@@ -118,7 +118,9 @@ struct Check: ParsableCommand {
                 if live { FileHandle.standardError.write(Data("\rchecking \(Display.text(name))\u{1B}[K".utf8)) }
             }
             if live { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-            disagree = !report.passed
+            let levels = try checkOtherLevels(loaded.model, process, precision: precision,
+                                              files: Array(files.prefix(8)))
+            disagree = !report.passed || levels.contains { !$0.passed }
             let timing = bench ? try checker.benchmark(runs: benchRuns, seed: seed) : nil
             var comparison: LabelledComparison?
             if let labelled {
@@ -132,9 +134,15 @@ struct Check: ParsableCommand {
             }
             if json {
                 try printJSON(CheckJSON(model: model, predictor: predictor, sha256: loaded.info.hash, report: report, bench: timing,
-                                        labelled: comparison))
+                                        labelled: comparison, levels: levels))
             } else {
                 print(render(report))
+                for l in levels {
+                    let verdict = l.level == levels.first?.level ? "the level this CPU uses, checked above"
+                        : String(format: "%@, worst |Δ| / bound %.3g on %d inputs", l.passed ? "PASS" : "FAIL",
+                                 l.worstStageRatio, l.inputs)
+                    print("level \(l.level): \(verdict)")
+                }
                 if let comparison { print(comparison.text) }
                 if let t = timing {
                     print(Format.table([
@@ -147,6 +155,29 @@ struct Check: ParsableCommand {
             }
         }
         if disagree { throw ExitCode(2) }
+    }
+
+    /// A portable predictor holds several instruction-set levels; the main check ran the one
+    /// this CPU picks. Every other level this CPU runs is checked too (forced with
+    /// VGGC_LEVEL), on the random inputs and at most 8 of the images. Nothing if VGGC_LEVEL is
+    /// set for vggc itself (the predictor inherits it: that level was checked) or the
+    /// predictor holds one level.
+    private func checkOtherLevels(_ model: Model, _ process: PredictorProcess, precision: Precision,
+                                  files: [String]) throws -> [LevelCheck] {
+        guard ProcessInfo.processInfo.environment["VGGC_LEVEL"] == nil else { return [] }
+        let runnable = try process.levels().filter(\.runsHere).map(\.name)
+        guard runnable.count > 1 else { return [] }
+        var results = [LevelCheck(level: runnable[0], passed: true, worstStageRatio: 0, inputs: 0)]
+        for name in runnable.dropFirst() {
+            var forced = process
+            forced.level = name
+            let checker = try Checker(model: model, predictor: forced, threads: threads ?? Engine.defaultThreads,
+                                      precision: precision)
+            let r = try checker.run(random: random, seed: seed, images: files)
+            let worst = Double(r.worst?.worstStageRatio ?? 0)
+            results.append(LevelCheck(level: name, passed: r.passed, worstStageRatio: worst, inputs: r.results.count))
+        }
+        return results
     }
 
     private func render(_ r: Checker.Report) -> String {
@@ -204,8 +235,9 @@ struct CheckJSON: Encodable {
     var report: Checker.Report
     var bench: LatencyComparison?
     var labelled: LabelledComparison?
-    var passed: Bool { report.passed }
-    enum CodingKeys: String, CodingKey { case model, predictor, sha256, report, passed, bench, labelled }
+    var levels: [LevelCheck]
+    var passed: Bool { report.passed && levels.allSatisfy(\.passed) }
+    enum CodingKeys: String, CodingKey { case model, predictor, sha256, report, passed, bench, labelled, levels }
     func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(model, forKey: .model)
@@ -213,7 +245,16 @@ struct CheckJSON: Encodable {
         try c.encode(sha256, forKey: .sha256)
         try c.encode(report, forKey: .report)
         try c.encode(passed, forKey: .passed)
+        try c.encode(levels, forKey: .levels)
         try c.encodeIfPresent(bench, forKey: .bench)
         try c.encodeIfPresent(labelled, forKey: .labelled)
     }
+}
+
+/// One instruction-set level of a portable predictor, checked against the engine.
+struct LevelCheck: Encodable {
+    var level: String
+    var passed: Bool
+    var worstStageRatio: Double
+    var inputs: Int
 }

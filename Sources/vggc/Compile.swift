@@ -34,8 +34,8 @@ struct Compile: ParsableCommand {
     @Option(help: "Folder for the generated source (default: Generated/<name>).")
     var sourceDir: String?
 
-    @Option(help: "CPU to generate code for: native (this machine), x86-64-v3 (AVX2), x86-64-v4 (AVX-512), or an LLVM CPU name such as znver5.")
-    var targetCPU = "native"
+    @Option(help: ArgumentHelp("CPUs to build for: portable (default: one binary with x86-64-v4 (AVX-512), x86-64-v3 (AVX2 + FMA) and baseline x86-64 kernels; it picks the best this CPU runs at start-up), or one level: x86-64, x86-64-v2, x86-64-v3, x86-64-v4, native (this machine) or an LLVM CPU name such as znver5.", discussion: "Every predictor checks at start-up that the CPU has what its code needs and otherwise exits 69 naming the missing features; --help and --version run on any x86-64 CPU. VGGC_LEVEL=LEVEL in the environment forces a lower level."))
+    var targetCPU = "portable"
 
     @Flag(help: "Unroll the taps of 3×3 convolutions (slower to compile; see docs/codegen.md).")
     var unrollTaps = false

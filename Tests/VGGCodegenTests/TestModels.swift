@@ -132,8 +132,9 @@ struct BuiltPredictor {
     init(_ model: Model, name: String, faults: [CodegenOptions.Fault] = [], unrollTaps: Bool = false,
          winograd: WinogradPolicy = .auto, precision: Precision = .fp32) throws {
         directory = try TemporaryFolder("vggc-codegen").url
-        var options = CodegenOptions(name: name, modelHash: String(repeating: "0", count: 64), unrollTaps: unrollTaps,
-                                     winograd: winograd, precision: precision, faults: faults)
+        // One level (this machine's): the portable build's levels are tested in PortableCLITests.
+        var options = CodegenOptions(name: name, modelHash: String(repeating: "0", count: 64), targetCPU: "native",
+                                     unrollTaps: unrollTaps, winograd: winograd, precision: precision, faults: faults)
         if precision == .int8 {
             // Calibrated as `vggc bench` does: on seeded random inputs, through the folded model.
             options.int8InputMaxima = try Engine.int8InputMaxima(model: model,

@@ -18,17 +18,22 @@ public struct CLI {
         return packageRoot.appendingPathComponent(".build/debug/vggc")
     }()
 
-    public static func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
-        try runBinary(executable.path, arguments, in: directory)
+    public static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws
+        -> Result {
+        try runBinary(executable.path, arguments, in: directory, environment: environment)
     }
 
     /// Runs any program (e.g. a compiled predictor) the same way. Both pipes are read at
     /// once (standard error on a thread of its own): a child that fills one pipe while the
     /// test waits on the other would otherwise block forever.
-    public static func runBinary(_ path: String, _ arguments: [String], in directory: URL? = nil) throws -> Result {
+    public static func runBinary(_ path: String, _ arguments: [String], in directory: URL? = nil,
+                                 environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         if let directory { process.currentDirectoryURL = directory }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

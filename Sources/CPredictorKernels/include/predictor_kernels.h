@@ -42,6 +42,11 @@ typedef struct {
 /// 1 when this CPU executes AVX512-BF16 (and AVX512F/BW/VL), else 0.
 int vggc_cpu_has_bf16(void);
 
+/// 1 if this CPU and its operating system support `feature` (a `__builtin_cpu_supports`
+/// name such as "avx2" or "avx512f"; cpu_features.c lists them), 0 if not, -1 for a name
+/// it does not know.
+int vggc_cpu_supports(const char *_Nonnull feature);
+
 /// Work units of one convolution: tiles of output pixels in row-major order (pooled
 /// pixels when pool), wrapping from one row to the next. Threads split [0, units).
 long vggc_conv_bf16_units(const vggc_conv_bf16_args *_Nonnull a);

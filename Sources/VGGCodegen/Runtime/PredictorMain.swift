@@ -15,7 +15,7 @@ enum PredictorExit {
     static let dataError: Int32 = 65   // unreadable/corrupt image, raw file of the wrong size, non-finite values
     static let noInput: Int32 = 66     // an image or the --raw file does not exist / cannot be opened
     static let cantCreate: Int32 = 73  // --output-raw / --dump-layers could not be written
-    static let unsupportedCPU: Int32 = 69  // a bf16 / int8 predictor on a CPU without AVX512-BF16 / VNNI
+    static let unsupportedCPU: Int32 = 69  // this CPU lacks what every level of the predictor needs
     static let software: Int32 = 70    // memory for the activations could not be allocated
     static let ioError: Int32 = 74     // standard output could not be written
 }
@@ -43,22 +43,10 @@ struct Predictor {
     static func main() {
         Interruption.install()  // Ctrl-C removes a half-written --output-raw
         let o = parse(Array(SystemPath.arguments().dropFirst()))
-        checkCPU()
+        _ = level  // before any other work: exits 69 if this CPU runs none of the levels
         var run = PredictionRun(o)
         if let path = o.raw { run.readRaw(path) } else { run.readImages() }
         run.finish()
-    }
-
-    /// Checked before any work: vdpbf16ps or vpdpbusd on a CPU without them dies on SIGILL.
-    static func checkCPU() {
-        if Network.precision == "bf16" && vggc_cpu_has_bf16() == 0 {
-            fail("this predictor was built with --precision bf16 and needs AVX512-BF16, which this CPU lacks; "
-                 + "rebuild it with vggc compile --precision fp32", PredictorExit.unsupportedCPU)
-        }
-        if !Network.int8InputMaxima.isEmpty && vggc_cpu_has_vnni() == 0 {
-            fail("this predictor was built with --precision int8 and needs AVX512-VNNI, which this CPU lacks; "
-                 + "rebuild it with vggc compile --precision fp32", PredictorExit.unsupportedCPU)
-        }
     }
 
     /// Exactly InputLoader's pipeline: decode → channels → resize → normalise (same expression).
@@ -117,6 +105,8 @@ struct Predictor {
                     flag()
                     print("\(program) — vggc \(Network.generatorVersion) predictor for model \(Network.name), "
                           + "sha256:\(Network.modelHash), target \(Network.targetCPU), precision \(Network.precision)")
+                    print("levels: \(levelSummary)")
+                    if case let .success(level) = chooseLevel() { print("level in use: \(level.name)") }
                     // An int8 build's calibration, exactly (float bits), so check can rebuild its arithmetic.
                     for (layer, bits) in Network.int8InputMaxima { print("int8 input maximum \(layer) bits \(bits)") }
                     exit(0)
@@ -162,7 +152,9 @@ struct Predictor {
           --time              print preprocessing and run time per input (ms) on standard error.
           --profile N         run each input N more times and print every step's median time and
                               share on standard error, and the dense head's share.
-          --version           print the model's sha256 and the generator version.
+          --version           print the model's sha256, the generator version, the instruction-set
+                              levels this binary holds and the one this CPU uses (the best it
+                              runs; \(levelVariable)=LEVEL forces a lower one).
           --help              this text.
 
         Text output, one line per input (raw inputs are named raw[0], raw[1], ...):

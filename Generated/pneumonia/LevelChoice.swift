@@ -1,0 +1,74 @@
+// Copied from Sources/VGGCodegen/Runtime/LevelChoice.swift by vggc compile. Do not edit this copy: edit the original.
+// LevelChoice.swift — which of the predictor's instruction-set levels runs on this CPU.
+//
+// Part of the predictor's main module, compiled for the baseline x86-64 like everything in
+// it: the kernels of each level live in their own module, built with that level's flags,
+// and nothing of a level runs before `Predictor.level` has found every feature it needs
+// (CPUID and XGETBV, through cpu_features.c). Levels.swift (generated) lists the levels.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One level's entry point (its module's `Network.run`).
+typealias LevelRun = (UnsafePointer<Float>, Int, ((Int, [Float]) -> Void)?, ((Int) -> Void)?)
+    -> (logits: [Float], probabilities: [Float])
+
+struct CodeLevel {
+    let name: String
+    /// The compiler's names for the CPU features the level's code may use.
+    let features: [String]
+    let run: LevelRun
+
+    /// The features this CPU, or its operating system, does not provide.
+    var missing: [String] { features.filter { vggc_cpu_supports($0) != 1 } }
+}
+
+extension Predictor {
+    /// The environment variable that forces a level (for tests, and for numbers that must
+    /// not depend on the machine).
+    static let levelVariable = "VGGC_LEVEL"
+
+    /// The level this run uses: the one VGGC_LEVEL names, else the best this CPU runs.
+    /// Exits 64 for a name the predictor does not hold, 69 if the CPU runs none.
+    static let level: CodeLevel = {
+        switch chooseLevel() {
+        case let .success(level): return level
+        case let .failure(problem): fail(problem.message, problem.code)
+        }
+    }()
+
+    struct LevelProblem: Error {
+        let message: String
+        let code: Int32
+    }
+
+    static func chooseLevel() -> Result<CodeLevel, LevelProblem> {
+        let names = Levels.all.map(\.name).joined(separator: ", ")
+        if let forced = getenv(levelVariable).map({ String(cString: $0) }), !forced.isEmpty {
+            guard let level = Levels.all.first(where: { $0.name == forced }) else {
+                return .failure(LevelProblem(message: "\(levelVariable)=\(Display.text(forced)) names no level of this "
+                    + "predictor; it holds \(names)", code: PredictorExit.usage))
+            }
+            let missing = level.missing
+            guard missing.isEmpty else { return .failure(unsupported(level, missing)) }
+            return .success(level)
+        }
+        if let level = Levels.all.first(where: { $0.missing.isEmpty }) { return .success(level) }
+        let lowest = Levels.all.last!
+        return .failure(unsupported(lowest, lowest.missing))
+    }
+
+    static func unsupported(_ level: CodeLevel, _ missing: [String]) -> LevelProblem {
+        LevelProblem(message: "this CPU lacks \(missing.joined(separator: ", ")), needed by this predictor's "
+            + "\(level.name) code (\(Network.precision)); rebuild it with vggc compile --target-cpu portable"
+            + (Network.precision == "fp32" ? "" : " --precision fp32"), code: PredictorExit.unsupportedCPU)
+    }
+
+    /// The levels for `--version`: each marked runnable here or not.
+    static var levelSummary: String {
+        Levels.all.map { level in
+            let missing = level.missing
+            return missing.isEmpty ? level.name : "\(level.name) (needs \(missing.joined(separator: ", ")))"
+        }.joined(separator: ", ")
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+import VGGTestSupport
+
+/// The default predictor is portable: x86-64-v4, x86-64-v3 and baseline kernels in one
+/// binary, the level chosen at start-up from CPUID. Foreign CPUs are emulated with
+/// qemu-user (`qemu-x86_64 -cpu NAME`; .ci/run installs it). This qemu's TCG has no AVX-512,
+/// so the x86-64-v4 level runs only natively (on this machine, when it has AVX-512).
+@Suite("Portable predictors", .serialized)
+struct PortableCLITests {
+    static let qemu: String? = ["/usr/bin/qemu-x86_64", "/usr/local/bin/qemu-x86_64"]
+        .first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    /// A tiny model, its portable predictor, and a raw input of two tensors.
+    static func fixture(_ dir: URL, extra: [String] = []) throws -> (model: String, predictor: String, raw: String) {
+        let model = dir.appendingPathComponent("m.bin").path
+        let created = try CLI.run(["create", "--arch", "vgg11", "--width", "0.0625", "--input", "32x32x1",
+                                   "--head", "gap", "--seed", "4", "-o", model])
+        try #require(created.status == 0, "\(created.stderr)")
+        let predictor = dir.appendingPathComponent("p" + extra.joined()).path
+        let compiled = try CLI.run(["compile", model, "-o", predictor] + extra)
+        try #require(compiled.status == 0, "\(compiled.stderr)")
+        let raw = dir.appendingPathComponent("x.f32")
+        try randomInput(2 * 32 * 32, seed: 5, range: 0...1).withUnsafeBytes { try Data($0).write(to: raw) }
+        return (model, predictor, raw.path)
+    }
+
+    /// The levels `--version` lists, and which of them this CPU runs.
+    static func levels(_ version: String) -> [(name: String, runs: Bool)] {
+        guard let line = version.split(separator: "\n").first(where: { $0.hasPrefix("levels: ") }) else { return [] }
+        return line.dropFirst(8).split(separator: ",").map { item in
+            let text = item.trimmingCharacters(in: .whitespaces)
+            let name = text.split(separator: " ").first.map(String.init) ?? text
+            return (name, !text.contains("(needs"))
+        }
+    }
+
+    @Test func everyLevelThisCPURunsPassesCheck() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let f = try Self.fixture(folder.url)
+        let version = try CLI.runBinary(f.predictor, ["--version"])
+        let levels = Self.levels(version.stdout)
+        #expect(levels.map(\.name) == ["x86-64-v4", "x86-64-v3", "x86-64"], "\(version.stdout)")
+        #expect(version.stdout.contains("level in use: \(levels.first { $0.runs }?.name ?? "-")"))
+        var outputs: [String] = []
+        for level in levels where level.runs {
+            let env = ["VGGC_LEVEL": level.name]
+            let text = try CLI.runBinary(f.predictor, ["--raw", f.raw], environment: env)
+            outputs.append(text.stdout)
+            let check = try CLI.run(["check", f.model, f.predictor, "--random", "2"], environment: env)
+            #expect(check.status == 0 && check.stdout.contains("PASS"), "\(level.name): \(check.stdout)\(check.stderr)")
+            let json = try CLI.runBinary(f.predictor, ["--raw", f.raw, "--json"], environment: env)
+            #expect(json.stdout.contains("\"level\": \"\(level.name)\""), "\(json.stdout)")
+        }
+        // Same source, same order, fused multiply-adds at every level: the same bits.
+        #expect(Set(outputs).count == 1, "\(outputs)")
+        // Without VGGC_LEVEL, check itself checks every level this CPU runs and says so.
+        let all = try CLI.run(["check", f.model, f.predictor, "--random", "2"])
+        #expect(all.status == 0, "\(all.stdout)\(all.stderr)")
+        for level in levels where level.runs { #expect(all.stdout.contains("level \(level.name): "), "\(all.stdout)") }
+        #expect(all.stdout.components(separatedBy: "PASS").count - 1 == levels.filter(\.runs).count, "\(all.stdout)")
+        let bogus = try CLI.runBinary(f.predictor, ["--raw", f.raw], environment: ["VGGC_LEVEL": "x86-64-v9"])
+        #expect(bogus.status == 64 && bogus.stderr.contains("x86-64-v4, x86-64-v3, x86-64"), "\(bogus.stderr)")
+    }
+
+    /// Under an emulated CPU the predictor picks the best level that CPU has, and its output
+    /// is bit for bit that of the same level forced on this machine (the same instructions).
+    @Test(.enabled(if: qemu != nil, "qemu-x86_64 is not installed"))
+    func foreignCPUsRunTheirBestLevel() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let f = try Self.fixture(folder.url)
+        for (cpu, level) in [("Nehalem", "x86-64"), ("Haswell", "x86-64-v3"), ("Skylake-Server", "x86-64-v3"),
+                             ("qemu64", "x86-64")] {
+            let emulated = try CLI.runBinary(Self.qemu!, ["-cpu", cpu, f.predictor, "--raw", f.raw, "--json"])
+            #expect(emulated.status == 0, "\(cpu): \(emulated.stderr)")
+            #expect(emulated.stdout.contains("\"level\": \"\(level)\""), "\(cpu): \(emulated.stdout)")
+            let native = try CLI.runBinary(f.predictor, ["--raw", f.raw, "--json"], environment: ["VGGC_LEVEL": level])
+            #expect(emulated.stdout == native.stdout, "\(cpu) vs \(level) forced here")
+        }
+    }
+
+    /// A single-level build on a CPU without that level: a clean exit 69 naming what is
+    /// missing, never SIGILL; --help and --version still work.
+    @Test(.enabled(if: qemu != nil, "qemu-x86_64 is not installed"))
+    func aSingleLevelBuildRefusesAnOlderCPUCleanly() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let f = try Self.fixture(folder.url, extra: ["--target-cpu", "x86-64-v3"])
+        let refused = try CLI.runBinary(Self.qemu!, ["-cpu", "Nehalem", f.predictor, "--raw", f.raw])
+        #expect(refused.status == 69, "\(refused.stderr)")
+        #expect(refused.stderr.contains("avx2") && refused.stderr.contains("fma"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("--target-cpu portable"), "\(refused.stderr)")
+        for flag in ["--help", "--version"] {
+            let r = try CLI.runBinary(Self.qemu!, ["-cpu", "Nehalem", f.predictor, flag])
+            #expect(r.status == 0, "\(flag): \(r.stderr)")
+        }
+        let haswell = try CLI.runBinary(Self.qemu!, ["-cpu", "Haswell", f.predictor, "--raw", f.raw, "--json"])
+        #expect(haswell.status == 0 && haswell.stdout.contains("\"level\": \"x86-64-v3\""), "\(haswell.stderr)")
+    }
+}
