@@ -50,6 +50,15 @@ struct Bench: ParsableCommand {
     @Option(help: "Precisions, comma-separated: fp32, bf16, int8; one build per precision and --winograd policy (int8: one build, calibrated on 8 seeded random inputs and compared with ONNX Runtime's int8, static QDQ, calibrated on the same inputs).")
     var precision = "fp32"
 
+    @Option(help: ArgumentHelp("CPU targets to build for, comma-separated (see vggc compile --help): portable "
+                               + "(the default build), native, x86-64-v3, … Each gets its own rows, measured in "
+                               + "the same run."))
+    var targetCpu = "portable"
+
+    @Flag(help: ArgumentHelp("For portable builds, also time every other instruction-set level this CPU runs "
+                             + "(forced with VGGC_LEVEL), in rows named portable@LEVEL."))
+    var eachLevel = false
+
     @Option(help: "Timed runs per measurement (after warm-up).")
     var runs = 30
 
@@ -99,8 +108,20 @@ struct Bench: ParsableCommand {
         return precisions.flatMap { p in p == .int8 ? [(WinogradPolicy.off, p)] : policies.map { ($0, p) } }
     }
 
+    func targets() throws -> [String] {
+        let list = targetCpu.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        guard !list.isEmpty, Set(list).count == list.count else {
+            throw ValidationError("--target-cpu: expected distinct comma-separated targets, got '\(targetCpu)'")
+        }
+        for t in list {
+            do { try PredictorBuilder.checkTargetCPU(t) } catch { throw ValidationError("--target-cpu: \(error)") }
+        }
+        return list
+    }
+
     func validate() throws {
         _ = try threadCounts()
+        _ = try targets()
         _ = try variants()
         guard try !suiteModels().isEmpty || !models.isEmpty else { throw ValidationError("nothing to benchmark: give --suite or model files") }
         guard (1...10_000).contains(runs) else { throw ValidationError("--runs must be 1...10000, got \(runs)") }
@@ -163,10 +184,13 @@ struct Bench: ParsableCommand {
                     int8Maxima = try Engine.int8InputMaxima(model: loaded.model, inputs: calibration)
                     try OutputFile(calibrationFile, inputs: models).write(floatBytes(calibration.flatMap { $0 }))
                 }
-                for (policy, precision) in try variants() {
+                for (policy, precision) in try variants() { for target in try targets() {
                     let build = BenchRow.buildName(policy: policy.rawValue, precision: precision.rawValue)
+                        + ", " + target
                     let label = (name.isEmpty ? "bench" : name) + "_" + (precision == .fp32 ? policy.rawValue : "\(precision.rawValue)_\(policy.rawValue)")
-                    var options = CodegenOptions(name: label, modelHash: loaded.info.hash, winograd: policy, precision: precision)
+                        + (target == "portable" ? "" : "_" + target.filter { $0.isLetter || $0.isNumber })
+                    var options = CodegenOptions(name: label, modelHash: loaded.info.hash, targetCPU: target,
+                                                 winograd: policy, precision: precision)
                     options.int8InputMaxima = int8Maxima
                     if !json { FileHandle.standardError.write(Data("compiling \(Display.text(entry.name)) (\(build)) …\n".utf8)) }
                     let sources = try PredictorBuilder.writeSources(model: loaded.model, options: options, modelFile: entry.path,
@@ -174,9 +198,17 @@ struct Bench: ParsableCommand {
                     let built = try PredictorBuilder.build(sources, options: options,
                                                            output: try OutputFile("\(workDir)/\(label)-predictor", inputs: [entry.path]))
                     let startup = try measureStartup(built.output, model: loaded.model)
-                    for t in counts {
+                    // nil: the level the predictor picks; then, with --each-level, the others this CPU runs.
+                    let probe = try PredictorProcess(path: built.output)
+                    let runnable = try probe.levels().filter(\.runsHere).map(\.name)
+                    let others = eachLevel && target == "portable" ? Array(runnable.dropFirst()) : []
+                    let forced: [String?] = [nil] + others.map { $0 }
+                    for level in forced { for t in counts {
                         if !json { FileHandle.standardError.write(Data("timing \(Display.text(entry.name)) (\(build)), \(t) thread\(t == 1 ? "" : "s") …\n".utf8)) }
-                        let checker = try Checker(model: loaded.model, predictor: PredictorProcess(path: built.output, timeLimit: .scaled(multiplyAccumulates: macs)), threads: t,
+                        var process = try PredictorProcess(path: built.output,
+                                                           timeLimit: .scaled(multiplyAccumulates: macs))
+                        process.level = level
+                        let checker = try Checker(model: loaded.model, predictor: process, threads: t,
                                                   precision: precision)
                         let latency = try checker.benchmark(runs: runs, seed: 1)
                         var row = BenchRow(model: entry.name, winograd: policy.rawValue, precision: precision.rawValue, macs: macs,
@@ -184,6 +216,8 @@ struct Bench: ParsableCommand {
                                            predictorMedianMs: latency.predictorMedianMs, predictorMinMs: latency.predictorMinMs,
                                            engineMedianMs: latency.engineMedianMs, engineMinMs: latency.engineMinMs,
                                            compileSeconds: built.seconds, binaryBytes: built.binaryBytes, startupMs: startup)
+                        row.target = level.map { "\(target)@\($0)" } ?? target
+                        row.level = level ?? runnable.first
                         row.headShare = try headShare(built.output, model: loaded.model, threads: t)
                         if let ort {
                             let key = "\(t) \(row.ortPrecision)"
@@ -194,8 +228,8 @@ struct Bench: ParsableCommand {
                             (row.ortMedianMs, row.ortMinMs, row.ortVersion) = ortTimes[key]!
                         }
                         rows.append(row)
-                    }
-                }
+                    } }
+                } }
             }
             if json { try printJSON(rows) } else {
                 print(BenchRow.table(rows))
@@ -267,6 +301,10 @@ struct BenchRow: Encodable {
     var precision: String
     /// What the ONNX Runtime column ran: its int8 model (static QDQ) for int8 rows, else fp32.
     var ortPrecision: String { precision == "int8" ? "int8" : "fp32" }
+    /// The `--target-cpu` it was built for; `portable@LEVEL` for a forced level.
+    var target = "portable"
+    /// The instruction-set level that ran (nil for a predictor that does not say).
+    var level: String?
     var macs: Int
     var threads: Int
     var runs: Int
@@ -283,13 +321,14 @@ struct BenchRow: Encodable {
     var engineOverORT: Double? { ortMedianMs.map { engineMedianMs / $0 } }
 
     enum CodingKeys: String, CodingKey {
-        case model, winograd, precision, macs, threads, runs, predictorMedianMs, predictorMinMs, engineMedianMs, engineMinMs, ortMedianMs, ortMinMs,
+        case model, winograd, precision, target, level, macs, threads, runs, predictorMedianMs, predictorMinMs, engineMedianMs, engineMinMs, ortMedianMs, ortMinMs,
              ortVersion, ortPrecision, compileSeconds, binaryBytes, startupMs, headShare, predictorGFLOPs, predictorOverORT, engineOverORT
     }
     func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(model, forKey: .model); try c.encode(winograd, forKey: .winograd); try c.encode(precision, forKey: .precision); try c.encode(macs, forKey: .macs); try c.encode(threads, forKey: .threads)
         try c.encode(runs, forKey: .runs)
+        try c.encode(target, forKey: .target); try c.encodeIfPresent(level, forKey: .level)
         try c.encode(predictorMedianMs, forKey: .predictorMedianMs); try c.encode(predictorMinMs, forKey: .predictorMinMs)
         try c.encode(engineMedianMs, forKey: .engineMedianMs); try c.encode(engineMinMs, forKey: .engineMinMs)
         try c.encodeIfPresent(ortMedianMs, forKey: .ortMedianMs); try c.encodeIfPresent(ortMinMs, forKey: .ortMinMs)
@@ -311,7 +350,8 @@ struct BenchRow: Encodable {
         var lines = [["model", "build", "MACs", "thr", "predictor ms (min)", "engine ms (min)", "ORT ms (min)", "img/s", "GFLOP/s",
                       "pred/ORT", "engine/ORT", "head", "start-up", "compile", "binary"]]
         for r in rows {
-            lines.append([r.model, buildName(policy: r.winograd, precision: r.precision), Format.count(r.macs), "\(r.threads)",
+            lines.append([r.model, buildName(policy: r.winograd, precision: r.precision) + ", " + r.target
+                          + (r.level.map { r.target.contains("@") ? "" : " (\($0))" } ?? ""), Format.count(r.macs), "\(r.threads)",
                           "\(ms(r.predictorMedianMs)) (\(ms(r.predictorMinMs)))", "\(ms(r.engineMedianMs)) (\(ms(r.engineMinMs)))",
                           r.ortMedianMs.map { "\(ms($0)) (\(ms(r.ortMinMs)))" } ?? "-",
                           String(format: "%.1f", 1000 / r.predictorMedianMs), String(format: "%.0f", r.predictorGFLOPs),
