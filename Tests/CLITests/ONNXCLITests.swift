@@ -119,6 +119,9 @@ struct BenchCLITests {
         #expect(rows?.map { $0["winograd"] as? String } == ["off", "auto"])
         let row = rows?.first ?? [:]
         #expect(row["model"] as? String == "tiny" && row["threads"] as? Int == 1)
+        // The default build is portable; the level it ran is named.
+        let level = row["level"] as? String ?? ""
+        #expect(row["target"] as? String == "portable" && level.hasPrefix("x86-64"), "\(row)")
         for key in ["predictorMedianMs", "engineMedianMs", "startupMs", "compileSeconds"] {
             #expect(((row[key] as? Double) ?? 0) > 0, "\(key)")
         }
@@ -139,5 +142,7 @@ struct BenchCLITests {
         #expect(try CLI.run(["bench", model, "--suite", "none", "--winograd", "off,sometimes"]).status == 64)
         #expect(try CLI.run(["bench", model, "--suite", "none", "--winograd", "off,off"]).status == 64)
         #expect(try CLI.run(["bench", model, "--suite", "none", "--precision", "fp32,int4"]).status == 64)
+        #expect(try CLI.run(["bench", model, "--suite", "none", "--target-cpu", "portable,portable"]).status == 64)
+        #expect(try CLI.run(["bench", model, "--suite", "none", "--target-cpu", "portable,pentium9000"]).status == 64)
     }
 }
