@@ -5,24 +5,40 @@ import VGGSystem
 /// the CPU features (the compiler's `__builtin_cpu_supports` names) the predictor checks at
 /// start-up before it runs a single instruction of that code.
 public struct CodeLevel: Equatable, Sendable, CustomStringConvertible {
-    /// `x86-64`, `x86-64-v2`, `x86-64-v3`, `x86-64-v4`, `native` or an LLVM CPU name.
-    public let name: String
+    public let name: Name
     public let features: [String]
 
-    public var description: String { name }
+    public var description: String { name.text }
 
-    /// swiftc flags that select the level (see docs/swiftc-facts.md: without one, swiftc
-    /// emits SSE2 and every FMA becomes a libm call).
-    public var compilerFlags: [String] {
-        switch name {
-        case "x86-64": return []
-        case "native", "x86-64-v2", "x86-64-v3", "x86-64-v4": return ["-Xcc", "-march=\(name)"]
-        default: return ["-target-cpu", name]
+    /// What the build needs of a level: its name, its flags, its symbol.
+    public struct Name: Equatable, Sendable {
+        /// `x86-64`, `x86-64-v2`, `x86-64-v3`, `x86-64-v4`, `native` or an LLVM CPU name.
+        public let text: String
+
+        /// swiftc flags that select the level (see docs/swiftc-facts.md: without one, swiftc
+        /// emits SSE2 and every FMA becomes a libm call).
+        public var compilerFlags: [String] {
+            switch text {
+            case "x86-64": return []
+            case "native", "x86-64-v2", "x86-64-v3", "x86-64-v4": return ["-Xcc", "-march=\(text)"]
+            default: return ["-target-cpu", text]
+            }
         }
+
+        /// A name usable in a symbol: `x86-64-v3` → `x86_64_v3`.
+        var symbol: String { String(text.map { $0.isLetter || $0.isNumber ? $0 : "_" }) }
     }
 
-    /// A name usable in a symbol: `x86-64-v3` → `x86_64_v3`.
-    var symbol: String { String(name.map { $0.isLetter || $0.isNumber ? $0 : "_" }) }
+    init(name: String, features: [String]) {
+        self.name = Name(text: name)
+        self.features = features
+    }
+
+    /// The level names `target` builds, without asking clang (the build commands depend on
+    /// names only; `levels(for:)` adds the features).
+    static func names(for target: String) -> [Name] {
+        target == "portable" ? portable.map(\.name) : [Name(text: target)]
+    }
 
     // The x86-64 psABI levels. (CMPXCHG16B and LAHF of v2 are in every CPU that has SSE4.2.)
     static let v2Features = ["sse3", "ssse3", "sse4.1", "sse4.2", "popcnt"]

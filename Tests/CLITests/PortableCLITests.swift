@@ -18,7 +18,9 @@ struct PortableCLITests {
                                    "--head", "gap", "--seed", "4", "-o", model])
         try #require(created.status == 0, "\(created.stderr)")
         let predictor = dir.appendingPathComponent("p" + extra.joined()).path
-        let compiled = try CLI.run(["compile", model, "-o", predictor] + extra)
+        // --source-dir: the default, Generated/<name>, would write into the package.
+        let compiled = try CLI.run(["compile", model, "-o", predictor, "--source-dir",
+                                    dir.appendingPathComponent("src" + extra.joined()).path] + extra)
         try #require(compiled.status == 0, "\(compiled.stderr)")
         let raw = dir.appendingPathComponent("x.f32")
         try randomInput(2 * 32 * 32, seed: 5, range: 0...1).withUnsafeBytes { try Data($0).write(to: raw) }
