@@ -17,7 +17,13 @@ struct CodeLevel {
     let name: String
     /// The compiler's names for the CPU features the level's code may use.
     let features: [String]
+    /// What runs the bf16 or int8 steps at this level ("" for fp32): the AVX-512 kernels or a
+    /// fallback (predictor_kernels.h's tiers).
+    let kernels: String
     let run: LevelRun
+
+    /// The level's name, and what runs its bf16 or int8 steps.
+    var summary: String { kernels.isEmpty ? name : "\(name) (\(Network.precision) steps: \(kernels))" }
 
     /// The features this CPU, or its operating system, does not provide.
     var missing: [String] { features.filter { vggc_cpu_supports($0) != 1 } }
@@ -60,8 +66,8 @@ extension Predictor {
 
     static func unsupported(_ level: CodeLevel, _ missing: [String]) -> LevelProblem {
         LevelProblem(message: "this CPU lacks \(missing.joined(separator: ", ")), needed by this predictor's "
-            + "\(level.name) code (\(Network.precision)); rebuild it with vggc compile --target-cpu portable"
-            + (Network.precision == "fp32" ? "" : " --precision fp32"), code: PredictorExit.unsupportedCPU)
+            + "\(level.name) code; rebuild it with vggc compile --target-cpu portable (the default), which runs "
+            + "on any x86-64 CPU", code: PredictorExit.unsupportedCPU)
     }
 
     /// The levels for `--version`: each marked runnable here or not.

@@ -107,7 +107,7 @@ struct Predictor {
                     print("\(program) — vggc \(Network.generatorVersion) predictor for model \(Network.name), "
                           + "sha256:\(Network.modelHash), target \(Network.targetCPU), precision \(Network.precision)")
                     print("levels: \(levelSummary)")
-                    if case let .success(level) = chooseLevel() { print("level in use: \(level.name)") }
+                    if case let .success(level) = chooseLevel() { print("level in use: \(level.summary)") }
                     // An int8 build's calibration, exactly (float bits), so check can rebuild its arithmetic.
                     for (layer, bits) in Network.int8InputMaxima { print("int8 input maximum \(layer) bits \(bits)") }
                     exit(0)

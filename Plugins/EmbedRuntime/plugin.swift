@@ -45,7 +45,9 @@ struct EmbedRuntime: BuildToolPlugin {
         ("Sources/CPredictorKernels/cpu_features.c", "all"),
         ("Sources/CPredictorKernels/include/predictor_kernels.h", "all"),
         ("Sources/CPredictorKernels/bf16_conv.c", "bf16"),
+        ("Sources/CPredictorKernels/bf16_conv_fallback.c", "bf16"),
         ("Sources/CPredictorKernels/int8_conv.c", "int8"),
+        ("Sources/CPredictorKernels/int8_conv_fallback.c", "int8"),
         ("Sources/CPredictorKernels/conv_tiles.h", "bf16,int8"),
     ]
     /// Targets whose every source can change the generated output (with the runtime above).

@@ -17,7 +17,8 @@
 // waste nothing; threads split the tiles. A fused 2×2 max-pool computes the tile's conv
 // row 2r, stores the pair maxima, then merges row 2r+1 into them, so only one tile is ever
 // live — as the Swift kernel does. With `yh`, the final values are also stored rounded to
-// bfloat16 for the next bf16 step (the same rounding as `vggc_round_bf16`).
+// bfloat16 for the next bf16 step (the same rounding as `vggc_round_bf16`). Below the AVX-512 tier,
+// bf16_conv_fallback.c runs instead.
 #include "predictor_kernels.h"
 #include "conv_tiles.h"
 #include <immintrin.h>
@@ -117,7 +118,8 @@ TARGET static void units8x32c2(const vggc_conv_bf16_args *a, long s, long e) { c
 TARGET static void units16x16c1(const vggc_conv_bf16_args *a, long s, long e) { convUnits(a, 16, 1, 1, s, e); }
 TARGET static void units16x16c2(const vggc_conv_bf16_args *a, long s, long e) { convUnits(a, 16, 1, 2, s, e); }
 
-void vggc_conv_bf16(const vggc_conv_bf16_args *a, long start, long end) {
+void vggc_conv_bf16(const vggc_conv_bf16_args *a, long start, long end, int tier) {
+    if (tier < VGGC_TIER_AVX512) { vggcConvBF16Fallback(a, start, end, tier); return; }
     const int pairs = a->cin / 2;
     if (a->lanes == 32) {
         if (pairs == 1) units8x32c1(a, start, end);
@@ -130,28 +132,23 @@ void vggc_conv_bf16(const vggc_conv_bf16_args *a, long start, long end) {
     }
 }
 
-// One value, as vcvtne2ps2bf16 rounds it (see vggc_round_bf16).
-static inline uint16_t roundOne(float value) {
-    uint32_t b;
-    memcpy(&b, &value, 4);
-    if ((b & 0x7FFFFFFFu) > 0x7F800000u) return (uint16_t)((b >> 16) | 0x40u);  // NaN stays NaN
-    if ((b & 0x7F800000u) == 0) return (uint16_t)((b >> 16) & 0x8000u);         // subnormal → ±0
-    return (uint16_t)((b + 0x7FFFu + ((b >> 16) & 1u)) >> 16);
-}
-
-TARGET void vggc_round_bf16(const float *x, uint16_t *y, long start, long end) {
-    // vcvtne2ps2bf16 rounds to nearest even, quiets NaN and flushes subnormals: exactly
-    // `roundOne`, VGGCore's `bf16Bits` (checked for all 2³² floats in a prototype, and
-    // against VGGCore by the tests).
+// vcvtne2ps2bf16 rounds to nearest even, quiets NaN and flushes subnormals: exactly
+// `vggcRoundOne`, VGGCore's `bf16Bits` (checked for all 2³² floats in a prototype, and
+// against VGGCore by the tests).
+TARGET static void roundAVX512(const float *x, uint16_t *y, long start, long end) {
     long i = start;
     for (; i + 32 <= end; i += 32) {
         __m512bh r = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(x + i + 16), _mm512_loadu_ps(x + i));
         _mm512_storeu_si512(y + i, (__m512i)r);
     }
-    for (; i < end; i++) y[i] = roundOne(x[i]);
+    for (; i < end; i++) y[i] = vggcRoundOne(x[i]);
 }
 
-TARGET void vggc_round_bf16_floats(float *x, long start, long end) {
+void vggc_round_bf16(const float *x, uint16_t *y, long start, long end, int tier) {
+    if (tier < VGGC_TIER_AVX512) vggcRoundBF16Fallback(x, y, start, end, tier); else roundAVX512(x, y, start, end);
+}
+
+TARGET static void roundFloatsAVX512(float *x, long start, long end) {
     long i = start;
     for (; i + 16 <= end; i += 16) {
         __m256bh h = _mm512_cvtneps_pbh(_mm512_loadu_ps(x + i));
@@ -159,14 +156,19 @@ TARGET void vggc_round_bf16_floats(float *x, long start, long end) {
         _mm512_storeu_si512(x + i, wide);
     }
     for (; i < end; i++) {
-        uint32_t b = (uint32_t)roundOne(x[i]) << 16;
+        uint32_t b = (uint32_t)vggcRoundOne(x[i]) << 16;
         memcpy(x + i, &b, 4);
     }
 }
 
+void vggc_round_bf16_floats(float *x, long start, long end, int tier) {
+    if (tier < VGGC_TIER_AVX512) vggcRoundBF16FloatsFallback(x, start, end, tier);
+    else roundFloatsAVX512(x, start, end);
+}
+
 void vggc_round_bf16_pad(const float *x, uint16_t *y, long channels, long stored, long start, long end) {
     for (long p = start; p < end; p++) {
-        for (long c = 0; c < channels; c++) y[p * stored + c] = roundOne(x[p * channels + c]);
+        for (long c = 0; c < channels; c++) y[p * stored + c] = vggcRoundOne(x[p * channels + c]);
         for (long c = channels; c < stored; c++) y[p * stored + c] = 0;
     }
 }

@@ -5,6 +5,7 @@
 #define VGGC_CONV_TILES_H
 
 #include <immintrin.h>
+#include <stdint.h>
 
 #define TILES_TARGET __attribute__((target("avx512f,avx512bw,avx512vl")))
 #define TILES_INLINE static inline __attribute__((always_inline))
@@ -80,5 +81,22 @@ TILES_INLINE TILES_TARGET void pairMaxima(int Q, int V, __m512 val[16][2]) {
     for (int q = 0; q < Q; q++)
         for (int v = 0; v < V; v++) val[q][v] = blend(val[2 * q][v], val[2 * q + 1][v]);
 }
+
+/// One value rounded to bfloat16 as vcvtne2ps2bf16 rounds it: to nearest even, NaN quieted,
+/// subnormals flushed to ±0 (VGGCore's `bf16Bits`; see vggc_round_bf16).
+TILES_INLINE uint16_t vggcRoundOne(float value) {
+    uint32_t b;
+    __builtin_memcpy(&b, &value, 4);
+    if ((b & 0x7FFFFFFFu) > 0x7F800000u) return (uint16_t)((b >> 16) | 0x40u);  // NaN stays NaN
+    if ((b & 0x7F800000u) == 0) return (uint16_t)((b >> 16) & 0x8000u);         // subnormal → ±0
+    return (uint16_t)((b + 0x7FFFu + ((b >> 16) & 1u)) >> 16);
+}
+
+/// The kernels for CPUs below the AVX-512 tier (bf16_conv_fallback.c, int8_conv_fallback.c):
+/// `tier` is VGGC_TIER_AVX2 or VGGC_TIER_BASELINE.
+void vggcConvBF16Fallback(const vggc_conv_bf16_args *a, long start, long end, int tier);
+void vggcRoundBF16Fallback(const float *x, uint16_t *y, long start, long end, int tier);
+void vggcRoundBF16FloatsFallback(float *x, long start, long end, int tier);
+void vggcConvInt8Fallback(const vggc_conv_int8_args *a, long start, long end, int tier);
 
 #endif

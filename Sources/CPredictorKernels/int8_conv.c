@@ -12,7 +12,8 @@
 // Shape: the bf16 kernel's (8 pixels × 32 channels or 16 × 16, tiles wrapping across rows),
 // with four channels per broadcast word instead of two: 4.3× the fp32 FMA rate in a
 // micro-benchmark (≈ 950–1070 GOP/s per core in whole layers). A dense layer is a 1×1
-// convolution of a 1×1 image, with its own loop (`denseBlocks`).
+// convolution of a 1×1 image, with its own loop (`denseBlocks`). Below the AVX-512 tier,
+// int8_conv_fallback.c runs instead (the same bits).
 #include "predictor_kernels.h"
 #include "conv_tiles.h"
 #include <immintrin.h>
@@ -157,7 +158,8 @@ TARGET static void dense16(const vggc_conv_int8_args *a, long s, long e) { dense
 TARGET static void units8x32(const vggc_conv_int8_args *a, long s, long e) { convUnits(a, 8, 2, s, e); }
 TARGET static void units16x16(const vggc_conv_int8_args *a, long s, long e) { convUnits(a, 16, 1, s, e); }
 
-void vggc_conv_int8(const vggc_conv_int8_args *a, long start, long end) {
+void vggc_conv_int8(const vggc_conv_int8_args *a, long start, long end, int tier) {
+    if (tier < VGGC_TIER_AVX512) { vggcConvInt8Fallback(a, start, end, tier); return; }
     if (isDense(a)) { if (a->lanes == 32) dense32(a, start, end); else dense16(a, start, end); return; }
     if (a->lanes == 32) units8x32(a, start, end); else units16x16(a, start, end);
 }
@@ -170,15 +172,20 @@ static inline uint8_t quantizeOne(float x, float inverse) {
     return (uint8_t)__builtin_rintf(v);
 }
 
-TARGET void vggc_quantize_u8(const float *x, uint8_t *y, float inverse, long channels, long stored, long start, long end) {
-    if (channels == stored) {  // the same layout: one run of elements, 16 at a time
-        const __m512 inv = _mm512_set1_ps(inverse), top = _mm512_set1_ps(255.0f);
-        long i = start * channels, last = end * channels;
-        for (; i + 16 <= last; i += 16) {
-            __m512 t = _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(_mm512_loadu_ps(x + i), inv), _mm512_setzero_ps()), top);
-            _mm_storeu_si128((__m128i *)(y + i), _mm512_cvtusepi32_epi8(_mm512_cvtps_epi32(t)));
-        }
-        for (; i < last; i++) y[i] = quantizeOne(x[i], inverse);
+TARGET static void quantizeRun(const float *x, uint8_t *y, float inverse, long i, long last) {
+    const __m512 inv = _mm512_set1_ps(inverse), top = _mm512_set1_ps(255.0f);
+    for (; i + 16 <= last; i += 16) {
+        __m512 t = _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(_mm512_loadu_ps(x + i), inv), _mm512_setzero_ps()), top);
+        _mm_storeu_si128((__m128i *)(y + i), _mm512_cvtusepi32_epi8(_mm512_cvtps_epi32(t)));
+    }
+    for (; i < last; i++) y[i] = quantizeOne(x[i], inverse);
+}
+
+void vggc_quantize_u8(const float *x, uint8_t *y, float inverse, long channels, long stored, long start, long end,
+                      int tier) {
+    if (channels == stored) {  // the same layout: one run of elements
+        if (tier >= VGGC_TIER_AVX512) { quantizeRun(x, y, inverse, start * channels, end * channels); return; }
+        for (long i = start * channels; i < end * channels; i++) y[i] = quantizeOne(x[i], inverse);
         return;
     }
     for (long p = start; p < end; p++) {

@@ -8,7 +8,8 @@ import VGGCore
 /// the tensor in it is dead, which in a sequential network is one step later. The C kernels'
 /// input copies (bfloat16, u8 codes) follow, two buffers each, used in turn the same way.
 public struct GeneratedNetwork {
-    /// Network.swift: the kernels and `run`, compiled once per instruction-set level.
+    /// Network.swift (or Network_narrow.swift): the kernels and `run`, compiled into each
+    /// instruction-set level of this tiling.
     public let source: String
     /// NetworkInfo.swift: the network's constants (`enum Network`), for every module.
     public let info: String
@@ -21,8 +22,10 @@ public struct GeneratedNetwork {
 }
 
 public enum NetworkEmitter {
-    /// Plans and stitches; each step's code comes from the emitter of its kind (`makeEmitter`).
-    public static func generate(_ original: Model, options: CodegenOptions, modelFile: String) throws -> GeneratedNetwork {
+    /// Plans and stitches; each step's code comes from the emitter of its kind (`makeEmitter`),
+    /// its register tiles sized for `tiling` (the weights, arena and scratch do not depend on it).
+    public static func generate(_ original: Model, options: CodegenOptions, modelFile: String,
+                                tiling: Tiling = .wide) throws -> GeneratedNetwork {
         // The model this precision computes (`Model.computed(at:)`, as `vggc check` verifies
         // it); test builds first break it on purpose (FaultInjection.swift).
         let model = try original.injecting(options.faults).computed(at: options.precision)
@@ -30,7 +33,8 @@ public enum NetworkEmitter {
         let schedule = try Schedule(model, winograd: options.precision == .int8 ? .off : options.winograd,
                                     precision: options.precision, int8Layers: Set(quantized.keys))
         let emitters = schedule.steps.enumerated().map { k, step in
-            injectingFaults(options.faults, into: makeEmitter(step, index: k, quantized: quantized[step.layers[0]], options: options),
+            injectingFaults(options.faults, into: makeEmitter(step, index: k, quantized: quantized[step.layers[0]], options: options,
+                                                            tiling: tiling),
                             model: model)
         }
         var program = Program(schedule: schedule)
@@ -39,7 +43,8 @@ public enum NetworkEmitter {
         }
         let arena = program.planArena()
         var w = SourceWriter()
-        emitHeader(&w, model: model, options: options, modelFile: modelFile, schedule: schedule, arenaBytes: arena.floats * 4)
+        emitHeader(&w, model: model, options: options, modelFile: modelFile, schedule: schedule, arenaBytes: arena.floats * 4,
+                   tiling: tiling)
         var info = SourceWriter()
         emitConstants(&info, model: model, options: options, schedule: schedule, arenaFloats: arena.floats,
                       int8Inputs: quantized.keys.sorted().map { (model.layers[$0].name, options.int8InputMaxima[model.layers[$0].name]!) })

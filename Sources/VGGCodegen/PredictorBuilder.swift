@@ -76,12 +76,13 @@ public enum PredictorBuilder {
         var commands = c.map { ["clang", "-O2", "-ffp-contract=off", "-c", $0, "-o", "$OBJ/\($0.dropLast(2)).o"] }
         commands.append(["clang", "-c", "weights.S", "-o", "$OBJ/weights.o"])
         var objects = c.map { "$OBJ/\($0.dropLast(2)).o" } + ["$OBJ/weights.o"]
-        let kernelSwift = ["NetworkInfo.swift", "Network.swift"] + RuntimeSources.kernelSwiftFiles.map(\.name)
-        for level in CodeLevel.names(for: options.targetCPU) {
-            let object = "$OBJ/level_\(level.symbol).o"
-            let module = moduleName(options.name) + "_" + level.symbol
+        for level in try CodeLevel.levels(for: options.targetCPU).map({ ($0.name, Tiling($0)) }) {
+            let (name, tiling) = level
+            let object = "$OBJ/level_\(name.symbol).o"
+            let module = moduleName(options.name) + "_" + name.symbol
+            let kernelSwift = ["NetworkInfo.swift", tiling.sourceFile] + RuntimeSources.kernelSwiftFiles.map(\.name)
             commands.append(["swiftc", "-parse-as-library", "-module-name", module, "-Ounchecked", "-wmo"]
-                            + level.compilerFlags + ["-import-objc-header", "bridge.h", "-c"] + kernelSwift + ["Level_\(level.symbol).swift", "-o", object])
+                            + name.compilerFlags + ["-import-objc-header", "bridge.h", "-c"] + kernelSwift + ["Level_\(name.symbol).swift", "-o", object])
             objects.append(object)
         }
         let mainSwift = ["NetworkInfo.swift", "Levels.swift"] + RuntimeSources.mainSwiftFiles.map(\.name)
@@ -91,8 +92,9 @@ public enum PredictorBuilder {
         return commands
     }
 
-    /// The features every level of a `precision` predictor needs besides its own: the C
-    /// kernels of bf16 and int8 run AVX512-BF16 / AVX512-VNNI instructions.
+    /// The features an AVX-512 level of a `precision` predictor needs besides its own: its
+    /// bf16 and int8 C kernels run AVX512-BF16 / AVX512-VNNI instructions. Levels without
+    /// AVX-512 run the fallback kernels instead (`KernelTier`) and need nothing more.
     static func precisionFeatures(_ precision: Precision) -> [String] {
         switch precision {
         case .fp32: return []
@@ -105,7 +107,6 @@ public enum PredictorBuilder {
     /// first) and `Level_<level>.swift` (each level's module: its entry point).
     static func levelFiles(options: CodegenOptions) throws -> [(String, [UInt8])] {
         let levels = try CodeLevel.levels(for: options.targetCPU)
-        let extra = precisionFeatures(options.precision)
         let signature = "(_ input: UnsafePointer<Float>, _ threads: Int, _ dump: ((Int, [Float]) -> Void)?, "
             + "_ mark: ((Int) -> Void)?) -> (logits: [Float], probabilities: [Float])"
         var main = SourceWriter()
@@ -122,6 +123,9 @@ public enum PredictorBuilder {
                        + "Generated — do not edit.")
             entry.line("// The entry point of the \(level.name.text) module; the main module calls it by this symbol.")
             entry.line()
+            entry.line("/// The C kernels this level's code calls (predictor_kernels.h).")
+            entry.line("let kernelTier: Int32 = \(KernelTier(level).macro)")
+            entry.line()
             entry.line("@_silgen_name(\(literal(symbol)))")
             entry.block("func levelRun\(signature)") { w in
                 w.line("Network.run(input, threads: threads, dump: dump, mark: mark)")
@@ -132,10 +136,12 @@ public enum PredictorBuilder {
         main.block("enum Levels") { w in
             w.line("static let all: [CodeLevel] = [")
             for level in levels {
+                let tier = KernelTier(level)
                 var features = level.features
-                for f in extra where !features.contains(f) { features.append(f) }
+                for f in tier == .avx512 ? precisionFeatures(options.precision) : [] where !features.contains(f) { features.append(f) }
                 let list = features.map(literal).joined(separator: ", ")
-                w.line("    CodeLevel(name: \(literal(level.name.text)), features: [\(list)], run: run_\(level.name.symbol)),")
+                w.line("    CodeLevel(name: \(literal(level.name.text)), features: [\(list)], "
+                       + "kernels: \(literal(tier.summary(options.precision))), run: run_\(level.name.symbol)),")
             }
             w.line("]")
         }
@@ -150,9 +156,17 @@ public enum PredictorBuilder {
               options.name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) else {
             throw CodegenError.invalidName(options.name)
         }
-        let network = try NetworkEmitter.generate(model, options: options, modelFile: modelFile)
-        var files: [(String, [UInt8])] = [("NetworkInfo.swift", Array(network.info.utf8)),
-                                           ("Network.swift", Array(network.source.utf8))]
+        // One Network file per register tiling the levels need; the weights, arena and
+        // scratch are the same for all (Tiling), so one copy of the weights serves every level.
+        let levels = try CodeLevel.levels(for: options.targetCPU)
+        let tilings = Tiling.allCases.filter { t in levels.contains { Tiling($0) == t } }
+        let networks = try tilings.map { try NetworkEmitter.generate(model, options: options, modelFile: modelFile, tiling: $0) }
+        let network = networks[0]
+        precondition(networks.allSatisfy { $0.weights == network.weights && $0.arenaBytes == network.arenaBytes
+                         && $0.scratchBytesPerThread == network.scratchBytesPerThread },
+                     "a register tiling changed the packed weights or the memory plan")
+        var files: [(String, [UInt8])] = [("NetworkInfo.swift", Array(network.info.utf8))]
+        files += zip(tilings, networks).map { ($0.sourceFile, Array($1.source.utf8)) }
         files += try levelFiles(options: options)
         files += RuntimeSources.swiftFiles.map { ($0.name, Array($0.contents.utf8)) }
         files += RuntimeSources.cFiles(for: options.precision).map { ($0.name, Array($0.contents.utf8)) }

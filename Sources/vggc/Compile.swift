@@ -11,7 +11,8 @@ struct Compile: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generate specialized Swift for a model and build it into a standalone predictor.",
         discussion: """
-        Writes the predictor's complete source folder (default Generated/<name>: Network.swift with
+        Writes the predictor's complete source folder (default Generated/<name>: Network.swift, and
+        Network_narrow.swift with AVX2-sized register tiles for levels without AVX-512, with
         every shape a literal, the runtime, packed weights linked as data, build.sh), then builds
         one statically linked executable that needs no Swift toolchain or shared libraries.
         Run `vggc check MODEL PREDICTOR` afterwards to prove it agrees with the engine.
@@ -34,7 +35,7 @@ struct Compile: ParsableCommand {
     @Option(help: "Folder for the generated source (default: Generated/<name>).")
     var sourceDir: String?
 
-    @Option(help: ArgumentHelp("CPUs to build for: portable (default: one binary with x86-64-v4 (AVX-512), x86-64-v3 (AVX2 + FMA) and baseline x86-64 kernels; it picks the best this CPU runs at start-up), or one level: x86-64, x86-64-v2, x86-64-v3, x86-64-v4, native (this machine) or an LLVM CPU name such as znver5.", discussion: "Every predictor checks at start-up that the CPU has what its code needs and otherwise exits 69 naming the missing features; --help and --version run on any x86-64 CPU. VGGC_LEVEL=LEVEL in the environment forces a lower level."))
+    @Option(help: ArgumentHelp("CPUs to build for: portable (default: one binary with x86-64-v4 (AVX-512), x86-64-v3 (AVX2 + FMA) and baseline x86-64 kernels; it picks the best this CPU runs at start-up), or one level: x86-64, x86-64-v2, x86-64-v3, x86-64-v4, native (this machine) or an LLVM CPU name such as znver5.", discussion: "Every predictor checks at start-up that the CPU has what its code needs and otherwise exits 69 naming the missing features; --help and --version run on any x86-64 CPU. bf16 and int8 steps use AVX512-BF16 / AVX512-VNNI where the level has AVX-512, and fallback kernels below it (int8 bit for bit the same; bf16 as float32 on the same bfloat16 values), so a portable bf16 or int8 predictor also runs on any x86-64 CPU. VGGC_LEVEL=LEVEL in the environment forces a lower level."))
     var targetCPU = "portable"
 
     @Flag(help: "Unroll the taps of 3×3 convolutions (slower to compile; see docs/codegen.md).")

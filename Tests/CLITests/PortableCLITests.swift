@@ -11,19 +11,22 @@ struct PortableCLITests {
     static let qemu: String? = ["/usr/bin/qemu-x86_64", "/usr/local/bin/qemu-x86_64"]
         .first { FileManager.default.isExecutableFile(atPath: $0) }
 
-    /// A tiny model, its portable predictor, and a raw input of two tensors.
-    static func fixture(_ dir: URL, extra: [String] = []) throws -> (model: String, predictor: String, raw: String) {
-        let model = dir.appendingPathComponent("m.bin").path
-        let created = try CLI.run(["create", "--arch", "vgg11", "--width", "0.0625", "--input", "32x32x1",
+    /// A tiny model, its portable predictor, and a raw input of two tensors. `channels`: the
+    /// input's (3: an odd count, as with `width` 0.3's 19, 38, 77 and 154 channels).
+    static func fixture(_ dir: URL, extra: [String] = [], width: String = "0.0625",
+                        channels: Int = 1) throws -> (model: String, predictor: String, raw: String) {
+        let model = dir.appendingPathComponent("m\(width)x\(channels).bin").path
+        let created = try CLI.run(["create", "--arch", "vgg11", "--width", width, "--input", "32x32x\(channels)",
                                    "--head", "gap", "--seed", "4", "-o", model])
         try #require(created.status == 0, "\(created.stderr)")
-        let predictor = dir.appendingPathComponent("p" + extra.joined()).path
+        let tag = String(extra.joined().map { $0 == "/" ? "_" : $0 })
+        let predictor = dir.appendingPathComponent("p" + tag).path
         // --source-dir: the default, Generated/<name>, would write into the package.
         let compiled = try CLI.run(["compile", model, "-o", predictor, "--source-dir",
-                                    dir.appendingPathComponent("src" + extra.joined()).path] + extra)
+                                    dir.appendingPathComponent("src" + tag).path] + extra)
         try #require(compiled.status == 0, "\(compiled.stderr)")
         let raw = dir.appendingPathComponent("x.f32")
-        try randomInput(2 * 32 * 32, seed: 5, range: 0...1).withUnsafeBytes { try Data($0).write(to: raw) }
+        try randomInput(2 * 32 * 32 * channels, seed: 5, range: 0...1).withUnsafeBytes { try Data($0).write(to: raw) }
         return (model, predictor, raw.path)
     }
 
@@ -100,5 +103,56 @@ struct PortableCLITests {
         }
         let haswell = try CLI.runBinary(Self.qemu!, ["-cpu", "Haswell", f.predictor, "--raw", f.raw, "--json"])
         #expect(haswell.status == 0 && haswell.stdout.contains("\"level\": \"x86-64-v3\""), "\(haswell.stderr)")
+    }
+
+    /// The builds issue 14 names: fp32 direct and Winograd, bf16, int8, and a model with odd
+    /// channel counts (RGB input, 19…154 channels), each a portable predictor.
+    static let builds: [(name: String, compile: [String], width: String, channels: Int)] = [
+        ("fp32 Winograd", ["--winograd", "on"], "0.0625", 1),
+        ("fp32 direct, odd channels", ["--winograd", "off"], "0.3", 3),
+        ("bf16", ["--precision", "bf16"], "0.0625", 1),
+        ("int8", ["--precision", "int8", "--calibrate", "CALIBRATION"], "0.0625", 1),
+    ]
+
+    /// Every build passes `vggc check` at every level this CPU runs (int8 bit for bit: the
+    /// fallback kernels' integer sums are exact), and under emulated CPUs — Nehalem (the
+    /// baseline and its fallback kernels), Haswell and Skylake-Server (AVX2; this qemu does not
+    /// emulate AVX-512) — gives bit for bit what the same level gives here.
+    @Test(arguments: builds.indices)
+    func everyBuildRunsEverywhere(_ b: Int) throws {
+        let build = Self.builds[b]
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let images = folder.url.appendingPathComponent("calibration")
+        try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+        for k in 0..<3 {
+            let samples = randomInput(40 * 40, seed: UInt64(20 + k), range: 0...255).map { UInt8($0) }
+            try writeGrayPNG(images.appendingPathComponent("x\(k).png").path, width: 40, height: 40, samples: samples)
+        }
+        let f = try Self.fixture(folder.url, extra: build.compile.map { $0 == "CALIBRATION" ? images.path : $0 },
+                                 width: build.width, channels: build.channels)
+        let check = try CLI.run(["check", f.model, f.predictor, "--random", "2"])
+        #expect(check.status == 0, "\(build.name): \(check.stdout)\(check.stderr)")
+        let levels = Self.levels(try CLI.runBinary(f.predictor, ["--version"]).stdout)
+        for level in levels where level.runs {
+            #expect(check.stdout.contains("level \(level.name): "), "\(build.name): \(check.stdout)")
+        }
+        if build.name == "int8" { #expect(check.stdout.contains("worst |Δ| / bound 0 "), "\(check.stdout)") }
+        // The narrow tiles sum in the wide tiles' order, and int8 sums are exact: every level
+        // gives the same bits (bf16's AVX512-BF16 kernel flushes subnormals, its fallback not).
+        if build.name != "bf16" {
+            let outputs = try levels.filter(\.runs).map {
+                try CLI.runBinary(f.predictor, ["--raw", f.raw], environment: ["VGGC_LEVEL": $0.name]).stdout
+            }
+            #expect(Set(outputs).count == 1, "\(build.name): \(outputs)")
+        }
+        guard let qemu = Self.qemu else { return }
+        for (cpu, level) in [("Nehalem", "x86-64"), ("Haswell", "x86-64-v3"), ("Skylake-Server", "x86-64-v3")] {
+            guard levels.contains(where: { $0.name == level && $0.runs }) else { continue }
+            let emulated = try CLI.runBinary(qemu, ["-cpu", cpu, f.predictor, "--raw", f.raw, "--json"])
+            #expect(emulated.status == 0 && emulated.stdout.contains("\"level\": \"\(level)\""), "\(build.name), \(cpu): \(emulated.stderr)")
+            let here = try CLI.runBinary(f.predictor, ["--raw", f.raw, "--json"], environment: ["VGGC_LEVEL": level])
+            #expect(emulated.stdout == here.stdout, "\(build.name): \(cpu) vs \(level) forced here")
+        }
     }
 }

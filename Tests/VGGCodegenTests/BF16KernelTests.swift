@@ -5,23 +5,24 @@ import VGGCore
 /// The predictor's C bf16 kernels (Sources/CPredictorKernels), called directly: the
 /// rounding against VGGCore's definition, and the convolution bit for bit against a scalar
 /// evaluation of the arithmetic bf16_conv.c documents (odd channel's product first, then
-/// the even one's, each sum rounded; taps and pairs in order). Skipped on a CPU without
-/// AVX512-BF16, where a bf16 predictor refuses to run.
-@Suite("bf16 C kernels", .enabled(if: vggc_cpu_has_bf16() != 0, "this CPU lacks AVX512-BF16"))
+/// the even one's, each sum rounded; taps and pairs in order) — at every kernel tier this
+/// CPU runs: the AVX512-BF16 kernels, and the fallbacks compiled for AVX2 and for baseline.
+@Suite("bf16 C kernels")
 struct BF16KernelTests {
-    @Test func roundingMatchesTheModelDefinition() {
+    @Test(arguments: KernelTiers.running("avx512bf16"))
+    func roundingMatchesTheModelDefinition(_ tier: Int32) {
         var bits: [UInt32] = [0, 0x8000_0000, 1, 0x8000_0001, 0x007F_FFFF, 0x0080_0000, 0x3F80_8000, 0x3F81_8000,
                               0x7F7F_FFFF, 0x7F80_0000, 0xFF80_0000, 0x7F80_0001, 0x7FC0_0000, 0xFFFF_FFFF, 0x3F80_7FFF]
         var rng = SeededGenerator(seed: 21)
         for _ in 0..<100_000 { bits.append(UInt32(truncatingIfNeeded: rng.next())) }
         let x = bits.map { Float(bitPattern: $0) }
         var y = [UInt16](repeating: 0xDEAD, count: x.count)
-        vggc_round_bf16(x, &y, 0, x.count)
+        vggc_round_bf16(x, &y, 0, x.count, tier)
         let mismatches = zip(x, y).filter { $0.bf16Bits != $1 }
         #expect(mismatches.isEmpty, "first: \(mismatches.first.map { String($0.0.bitPattern, radix: 16) } ?? "")")
         // In place, as floats (Winograd and dense inputs), over an unaligned range.
         var floats = x
-        vggc_round_bf16_floats(&floats, 3, x.count - 5)
+        vggc_round_bf16_floats(&floats, 3, x.count - 5, tier)
         #expect(floats[..<3].map(\.bitPattern) == x[..<3].map(\.bitPattern) && floats.suffix(5).map(\.bitPattern) == x.suffix(5).map(\.bitPattern))
         #expect(zip(x, floats).dropFirst(3).dropLast(5).allSatisfy { $1.bitPattern == UInt32($0.bf16Bits) << 16 })
         // Padding an odd channel count: values rounded the same way, the extra channel zero.
@@ -42,14 +43,16 @@ struct BF16KernelTests {
 
     /// Rows of 13 and 7 outputs wrap tiles across rows; 48 channels use 16-lane blocks, 64
     /// the 32-lane ones, 40 a partial last block; 2 and 4 channels the unrolled image paths.
-    @Test(arguments: [
+    static let shapes = [
         Shape(height: 9, width: 13, cin: 6, cout: 64, stride: 1, pool: false, relu: true),
         Shape(height: 9, width: 13, cin: 8, cout: 48, stride: 2, pool: false, relu: false),
         Shape(height: 10, width: 14, cin: 10, cout: 40, stride: 1, pool: true, relu: true),
         Shape(height: 6, width: 6, cin: 4, cout: 32, stride: 1, pool: true, relu: false),
         Shape(height: 5, width: 11, cin: 2, cout: 16, stride: 1, pool: false, relu: true),
-    ])
-    func convolutionIsBitExact(_ s: Shape) throws {
+    ]
+
+    @Test(arguments: shapes, KernelTiers.running("avx512bf16"))
+    func convolutionIsBitExact(_ s: Shape, _ tier: Int32) throws {
         var rng = SeededGenerator(seed: 5)
         let ph = s.height + 2, pw = s.width + 2, cw = s.cin / 2
         let oh = (s.height + 2 - 3) / s.stride + 1, ow = (s.width + 2 - 3) / s.stride + 1
@@ -104,8 +107,8 @@ struct BF16KernelTests {
                         outHeight: Int32(oh), outWidth: Int32(ow), relu: s.relu ? 1 : 0, pool: s.pool ? 1 : 0)
                     let units = vggc_conv_bf16_units(&a)
                     // Two calls over halves of the units, as two threads would make them.
-                    vggc_conv_bf16(&a, 0, units / 2)
-                    vggc_conv_bf16(&a, units / 2, units)
+                    vggc_conv_bf16(&a, 0, units / 2, tier)
+                    vggc_conv_bf16(&a, units / 2, units, tier)
                 } }
             } } }
             #expect(half == expected.map(\.bf16Bits), "bfloat16 copy, keepFloat \(keepFloat)")
@@ -119,27 +122,14 @@ struct BF16KernelTests {
     }
 }
 
-/// The int8 C kernels' quantization against VGGCore's definition (the convolution itself is
-/// held bit for bit to Engine.int8Forward by the int8 predictor tests).
-@Suite("int8 C kernels", .enabled(if: vggc_cpu_has_vnni() != 0, "this CPU lacks AVX512-VNNI"))
-struct Int8KernelTests {
-    @Test func quantizationMatchesTheModelDefinition() {
-        var x: [Float] = [0, -0.0, 0.5, 1.5, 2.5, 127.5, 254.5, 254.500_02, 255, 256, 1e30, -1e30, .infinity, -.infinity, .nan,
-                          Float(bitPattern: 1), 0.499_999_97]
-        var rng = SeededGenerator(seed: 8)
-        for _ in 0..<10_000 { x.append(rng.uniform(-20...300)) }
-        for inverse in [Float(1), 0.37, 25.5] {
-            // Both layouts: one run of elements (vectorized), and 3 channels padded to 4.
-            var run = [UInt8](repeating: 0xAB, count: x.count)
-            vggc_quantize_u8(x, &run, inverse, 1, 1, 0, x.count)
-            #expect(run == x.map { Int8Quantization.quantize($0, inverseScale: inverse) }, "inverse \(inverse)")
-            let pixels = x.count / 3
-            var padded = [UInt8](repeating: 0xAB, count: pixels * 4)
-            vggc_quantize_u8(x, &padded, inverse, 3, 4, 0, pixels)
-            for p in 0..<pixels {
-                #expect(Array(padded[(p * 4)..<(p * 4 + 3)]) == x[(p * 3)..<(p * 3 + 3)].map { Int8Quantization.quantize($0, inverseScale: inverse) })
-                #expect(padded[p * 4 + 3] == 0)
-            }
-        }
+/// The C kernel tiers (predictor_kernels.h) this CPU runs, lowest first.
+enum KernelTiers {
+    /// Baseline always; AVX2 with AVX2 and FMA; AVX-512 with AVX512F/BW/VL and `feature`.
+    static func running(_ feature: String) -> [Int32] {
+        func has(_ names: [String]) -> Bool { names.allSatisfy { name in name.withCString { vggc_cpu_supports($0) == 1 } } }
+        var tiers = [VGGC_TIER_BASELINE]
+        if has(["avx2", "fma"]) { tiers.append(VGGC_TIER_AVX2) }
+        if has(["avx512f", "avx512bw", "avx512vl", feature]) { tiers.append(VGGC_TIER_AVX512) }
+        return tiers
     }
 }

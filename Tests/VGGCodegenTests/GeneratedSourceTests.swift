@@ -9,17 +9,23 @@ import VGGCore
 struct GeneratedSourceTests {
     static let snapshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots")
 
-    static func generate(_ model: Model, _ name: String) throws -> GeneratedNetwork {
-        try NetworkEmitter.generate(model, options: CodegenOptions(name: name, modelHash: String(repeating: "ab", count: 32)),
-                                    modelFile: "\(name).bin")
+    static func generate(_ model: Model, _ name: String, tiling: Tiling = .wide,
+                         winograd: WinogradPolicy = .auto) throws -> GeneratedNetwork {
+        var options = CodegenOptions(name: name, modelHash: String(repeating: "ab", count: 32))
+        options.winograd = winograd
+        return try NetworkEmitter.generate(model, options: options, modelFile: "\(name).bin", tiling: tiling)
     }
 
-    @Test(arguments: ["tiny_conv", "every_layer", "small_vgg"])
+    /// `small_vgg_narrow`: the AVX2 register tiles (Tiling.narrow), Winograd on every layer
+    /// that can take it, so both kernels' narrow tiles are in the snapshot.
+    @Test(arguments: ["tiny_conv", "every_layer", "small_vgg", "small_vgg_narrow"])
     func matchesSnapshot(_ name: String) throws {
         let model = try [ "tiny_conv": TestModels.tinyConv, "every_layer": TestModels.everyLayer,
-                          "small_vgg": TestModels.smallVGG ][name]!()
+                          "small_vgg": TestModels.smallVGG, "small_vgg_narrow": TestModels.smallVGG ][name]!()
+        let generated = name.hasSuffix("_narrow") ? try Self.generate(model, name, tiling: .narrow, winograd: .on)
+                                                  : try Self.generate(model, name)
         // The generator's identity changes with every source edit; the snapshot holds the rest.
-        let source = try Self.generate(model, name).source.replacingOccurrences(of: GeneratorIdentity.string, with: "<generator>")
+        let source = generated.source.replacingOccurrences(of: GeneratorIdentity.string, with: "<generator>")
         let file = Self.snapshots.appendingPathComponent("\(name).swift.snapshot")
         if ProcessInfo.processInfo.environment["VGGC_RECORD_SNAPSHOTS"] == "1" {
             let old = try? String(contentsOf: file, encoding: .utf8)
@@ -75,6 +81,18 @@ struct GeneratedSourceTests {
         // like nothing else, but block5's first two convolutions share one kernel.
         #expect(source.components(separatedBy: "func conv3x3_s1p1_c32to32_2x2_relu(").count == 2)
         #expect(source.components(separatedBy: "conv3x3_s1p1_c32to32_2x2_relu(b").count == 3)
+    }
+
+    /// A tiling changes only which accumulators are live: one copy of the weights, one arena
+    /// and one scratch size serve every level of a portable predictor.
+    @Test(arguments: [WinogradPolicy.off, .on])
+    func tilingsShareWeightsAndMemory(_ winograd: WinogradPolicy) throws {
+        for model in [try TestModels.smallVGG(), try TestModels.oddSizes(), try TestModels.everyLayer()] {
+            let wide = try Self.generate(model, "t", winograd: winograd), narrow = try Self.generate(model, "t", tiling: .narrow, winograd: winograd)
+            #expect(wide.weights == narrow.weights)
+            #expect(wide.arenaBytes == narrow.arenaBytes && wide.scratchBytesPerThread == narrow.scratchBytesPerThread)
+            #expect(wide.source != narrow.source, "the narrow tiles differ from the wide ones")
+        }
     }
 
     @Test func weightsAreNeverLiterals() throws {

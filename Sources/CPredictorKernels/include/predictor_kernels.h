@@ -9,6 +9,14 @@
 
 #include <stdint.h>
 
+/// Which instructions a kernel may use, passed by the generated code of each level (its
+/// `kernelTier`): AVX512-BF16 / AVX512-VNNI with AVX512F/BW/VL; AVX2 and FMA (the fallback
+/// kernels, float32 on bfloat16 values and exact integer sums); or baseline x86-64 (the same
+/// fallback C, compiled for SSE2). The caller has checked that the CPU has them.
+#define VGGC_TIER_BASELINE 0
+#define VGGC_TIER_AVX2 1
+#define VGGC_TIER_AVX512 2
+
 /// One bf16 direct convolution step (see bf16_conv.c for the exact arithmetic).
 typedef struct {
     /// Input: bfloat16, channels-last, with the convolution's padding as a real zero border;
@@ -52,15 +60,15 @@ int vggc_cpu_supports(const char *_Nonnull feature);
 long vggc_conv_bf16_units(const vggc_conv_bf16_args *_Nonnull a);
 
 /// Computes and stores work units [start, end) of one bf16 convolution.
-void vggc_conv_bf16(const vggc_conv_bf16_args *_Nonnull a, long start, long end);
+void vggc_conv_bf16(const vggc_conv_bf16_args *_Nonnull a, long start, long end, int tier);
 
 /// y[i] = x[i] rounded to bfloat16 for i in [start, end): to nearest, ties to even; NaN
 /// stays NaN (quieted); subnormals become zero of the same sign (the DAZ of vdpbf16ps).
-void vggc_round_bf16(const float *_Nonnull x, uint16_t *_Nonnull y, long start, long end);
+void vggc_round_bf16(const float *_Nonnull x, uint16_t *_Nonnull y, long start, long end, int tier);
 
 /// x[i] = x[i] rounded to bfloat16, kept as a float (the low 16 bits zero), for i in
 /// [start, end): the same rounding, for inputs read as float32 (Winograd, dense).
-void vggc_round_bf16_floats(float *_Nonnull x, long start, long end);
+void vggc_round_bf16_floats(float *_Nonnull x, long start, long end, int tier);
 
 /// For `pixels` pixels of `channels` floats each: the rounded values into pixels of
 /// `stored` (≥ channels, even) bfloat16 elements, the extra channels zero. For inputs with
@@ -99,11 +107,11 @@ int vggc_cpu_has_vnni(void);
 long vggc_conv_int8_units(const vggc_conv_int8_args *_Nonnull a);
 
 /// Computes and stores work units [start, end) of one int8 convolution.
-void vggc_conv_int8(const vggc_conv_int8_args *_Nonnull a, long start, long end);
+void vggc_conv_int8(const vggc_conv_int8_args *_Nonnull a, long start, long end, int tier);
 
 /// Pixels [start, end) of `channels` floats each, quantized (`q = clamp(rint(x·inverse), 0, 255)`,
 /// NaN → 0) into pixels of `stored` (≥ channels) codes, the extra channels 0.
 void vggc_quantize_u8(const float *_Nonnull x, uint8_t *_Nonnull y, float inverse, long channels, long stored,
-                      long start, long end);
+                      long start, long end, int tier);
 
 #endif

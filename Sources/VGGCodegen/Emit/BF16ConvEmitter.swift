@@ -59,7 +59,7 @@ struct BF16ConvEmitter: StepEmitter {
     func emitCall(_ out: inout StepCode, kernel: String, site: CallSite) {
         if !site.copyReady {
             out.run.line(stored == conv.inChannels
-                ? "parallelRanges(\(input.floats), threads) { vggc_round_bf16(\(site.x), \(site.copy), $0, $1) }"
+                ? "parallelRanges(\(input.floats), threads) { vggc_round_bf16(\(site.x), \(site.copy), $0, $1, kernelTier) }"
                 : "parallelRanges(\(inputPixels), threads) { vggc_round_bf16_pad(\(site.x), \(site.copy), \(conv.inChannels), \(stored), $0, $1) }")
         }
         let settings = [
@@ -88,7 +88,7 @@ func keepFloatSetting(secondOutput: String) -> String {
 /// (`vggc_conv_<kind>_args`, `vggc_conv_<kind>_units`, `vggc_conv_<kind>`).
 func kernelCall(_ kind: String, _ settings: [String]) -> String {
     "withUnsafePointer(to: vggc_conv_\(kind)_args(\(settings.joined(separator: ", ")))) { a in "
-        + "parallelRanges(vggc_conv_\(kind)_units(a), threads) { vggc_conv_\(kind)(a, $0, $1) } }"
+        + "parallelRanges(vggc_conv_\(kind)_units(a), threads) { vggc_conv_\(kind)(a, $0, $1, kernelTier) } }"
 }
 
 /// The argument a kernel gets for weights packed as 32-bit words at float offset `offset`:

@@ -12,8 +12,8 @@ struct BF16WinogradEmitter: StepEmitter {
     var step: Schedule.Step { winograd.step }
     var index: Int { winograd.index }
 
-    init(step: Schedule.Step, index: Int) {
-        winograd = WinogradEmitter(step: step, index: index)
+    init(step: Schedule.Step, index: Int, tiling: Tiling = .wide) {
+        winograd = WinogradEmitter(step: step, index: index, tiling: tiling)
         precondition(winograd.cout % winograd.lanes == 0, "winogradWeights writes whole blocks only")
     }
 
@@ -34,7 +34,8 @@ struct BF16WinogradEmitter: StepEmitter {
         // Touched before the threads start, so the transform runs once, here, not on the
         // first worker to reach it while the others wait.
         out.run.line("let u\(index) = Network.winogradU\(index)")
-        out.run.line("parallelRanges(\(step.input.floats), threads) { vggc_round_bf16_floats(\(site.x), $0, $1) }")
+        out.run.line("parallelRanges(\(step.input.floats), threads) { "
+                     + "vggc_round_bf16_floats(\(site.x), $0, $1, kernelTier) }")
         out.run.line(winograd.call(kernel, site: site, u: "u\(index)"))
     }
 }

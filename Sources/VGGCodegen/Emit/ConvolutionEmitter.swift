@@ -12,12 +12,15 @@ import VGGCore
 /// 3.1 s instead of 20 s for a VGG-11 at width 0.25); `--unroll-taps` unrolls up to 3×3. The last tile of a row overlaps the previous one rather than
 /// needing a masked remainder: it recomputes a few pixels and writes the same values.
 /// With a fused pool, conv row 2r's `P/2` column maxima are written to the output (L1-hot)
-/// and row 2r+1 is merged into them, so only the 16 accumulators are live.
+/// and row 2r+1 is merged into them, so only the tile's accumulators are live. A `.narrow`
+/// tiling (AVX2) runs 6 pixels × 16 channels at a time, a 32-channel block as two halves:
+/// the same sums in the same order, fewer registers.
 struct ConvolutionEmitter: StepEmitter {
     let step: Schedule.Step
     let index: Int
     /// Unroll the taps of kernels up to 3×3 (see `CodegenOptions.unrollTaps`).
     let unrollTaps: Bool
+    let tiling: Tiling
     let conv: Conv2D
     let g: WindowGeometry
     var input: Storage { step.input }
@@ -25,9 +28,9 @@ struct ConvolutionEmitter: StepEmitter {
     var relu: Bool { step.epilogue.relu }
     var pool: Bool { step.epilogue.pool }
 
-    init(step: Schedule.Step, index: Int, unrollTaps: Bool) {
+    init(step: Schedule.Step, index: Int, unrollTaps: Bool, tiling: Tiling = .wide) {
         (conv, g) = step.convolution
-        (self.step, self.index, self.unrollTaps) = (step, index, unrollTaps)
+        (self.step, self.index, self.unrollTaps, self.tiling) = (step, index, unrollTaps, tiling)
     }
 
     func packWeights(_ model: Model, into packer: inout WeightPacker) {
@@ -50,8 +53,12 @@ struct ConvolutionEmitter: StepEmitter {
     var vectors: Int { lanes / 16 }
     var blocks: Int { (conv.outChannels + lanes - 1) / lanes }
     var outWidth: Int { g.outputWidth }
-    /// Pixels per tile: 16 accumulators in all, never more pixels than the row has.
-    var pixels: Int { min(vectors == 2 ? 8 : 16, outWidth) }
+    /// The vectors of a block each register tile computes: all of them (wide), or one
+    /// 16-channel half at a time (narrow).
+    var tileVectors: [Range<Int>] { tiling == .wide ? [0..<vectors] : (0..<vectors).map { $0..<$0 + 1 } }
+    /// Pixels per tile: the tiling's accumulators, never more pixels than the row has (an
+    /// even count: a fused pool pairs them; a fused pool's width is even, `Schedule`).
+    var pixels: Int { min(tiling == .wide ? (vectors == 2 ? 8 : 16) : 6, outWidth) }
     /// Rows the step's threads split: pooled rows when the pool is fused.
     var rows: Int { pool ? g.outputHeight / 2 : g.outputHeight }
 
@@ -68,32 +75,20 @@ struct ConvolutionEmitter: StepEmitter {
         let cin = conv.inChannels
         w.line("/// \(conv.summary) on \(g.inputHeight)×\(g.inputWidth), output \(g.outputHeight)×\(g.outputWidth)×\(conv.outChannels)"
             + (relu ? ", ReLU" : "") + (pool ? ", max-pool 2×2 → \(g.outputHeight / 2)×\(g.outputWidth / 2)" : "") + ".")
-        w.line("/// Tile: \(pixels) pixels × \(lanes) channels; weights [\(blocks) blocks][\(g.kernelHeight)][\(g.kernelWidth)][\(cin)][\(lanes)].")
+        w.line("/// Tile: \(pixels) pixels × \(tileVectors[0].count * 16) channels; weights [\(blocks) blocks][\(g.kernelHeight)][\(g.kernelWidth)][\(cin)][\(lanes)].")
         w.line("@inline(never)")
         w.block("func \(name)(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ rowStart: Int, _ rowEnd: Int)") { w in
             w.block("for r in rowStart..<rowEnd") { w in
                 w.block("for ob in 0..<\(blocks)") { w in
                     w.line("let wb = w + ob * \(g.kernelHeight * g.kernelWidth * cin * lanes)")
-                    for v in 0..<vectors { w.line("let bias\(v) = UnsafeRawPointer(b + ob * \(lanes) + \(v * 16)).load(as: SIMD16<Float>.self)") }
+                    if tiling == .wide { emitBias(&w, 0..<vectors) }
                     w.line("var xb = 0")
                     w.block("while true") { w in
                         w.line("let x0 = min(xb, \(outWidth - pixels))")
-                        if pool {
-                            // Row 2r's column maxima go straight to the output (L1-hot), and row
-                            // 2r+1 is merged into them: only 16 accumulators are ever live.
-                            emitTile(&w, row: "2 * r", prefix: "a")
-                            emitStore(&w, row: "r", column: "x0 / 2", count: pixels / 2, merge: false, applyReLU: false) {
-                                blend("a\(2 * $0)_\($1)", "a\(2 * $0 + 1)_\($1)")
-                            }
-                            w.block("do") { w in
-                                emitTile(&w, row: "2 * r + 1", prefix: "a")
-                                emitStore(&w, row: "r", column: "x0 / 2", count: pixels / 2, merge: true, applyReLU: relu) {
-                                    blend("a\(2 * $0)_\($1)", "a\(2 * $0 + 1)_\($1)")
-                                }
-                            }
+                        if tileVectors.count == 1 {
+                            emitTiles(&w, tileVectors[0])
                         } else {
-                            emitTile(&w, row: "r", prefix: "a")
-                            emitStore(&w, row: "r", column: "x0", count: pixels, merge: false, applyReLU: relu) { "a\($0)_\($1)" }
+                            for vs in tileVectors { w.block("do") { w in emitTiles(&w, vs) } }
                         }
                         w.line("if x0 + \(pixels) >= \(outWidth) { break }")
                         w.line("xb += \(pixels)")
@@ -103,18 +98,45 @@ struct ConvolutionEmitter: StepEmitter {
         }
     }
 
-    /// Accumulators `prefix{p}_{v}` for conv output row `row`, pixels x0..<x0+pixels.
-    private func emitTile(_ w: inout SourceWriter, row: String, prefix: String) {
-        let cin = conv.inChannels, sw = g.strideWidth
-        for p in 0..<pixels { for v in 0..<vectors { w.line("var \(prefix)\(p)_\(v) = bias\(v)") } }
+    /// `bias{v}` for the vectors `vs` of block `ob`.
+    private func emitBias(_ w: inout SourceWriter, _ vs: Range<Int>) {
+        for v in vs { w.line("let bias\(v) = UnsafeRawPointer(b + ob * \(lanes) + \(v * 16)).load(as: SIMD16<Float>.self)") }
+    }
+
+    /// The tile of vectors `vs` at pixels x0..<x0+pixels of output row r, stored.
+    private func emitTiles(_ w: inout SourceWriter, _ vs: Range<Int>) {
+        if tiling == .narrow { emitBias(&w, vs) }
+        if pool {
+            // Row 2r's column maxima go straight to the output (L1-hot), and row 2r+1 is
+            // merged into them: only one tile's accumulators are ever live.
+            emitTile(&w, row: "2 * r", vs: vs)
+            emitStore(&w, row: "r", column: "x0 / 2", count: pixels / 2, vs: vs, merge: false, applyReLU: false) {
+                blend("a\(2 * $0)_\($1)", "a\(2 * $0 + 1)_\($1)")
+            }
+            w.block("do") { w in
+                emitTile(&w, row: "2 * r + 1", vs: vs)
+                emitStore(&w, row: "r", column: "x0 / 2", count: pixels / 2, vs: vs, merge: true, applyReLU: relu) {
+                    blend("a\(2 * $0)_\($1)", "a\(2 * $0 + 1)_\($1)")
+                }
+            }
+        } else {
+            emitTile(&w, row: "r", vs: vs)
+            emitStore(&w, row: "r", column: "x0", count: pixels, vs: vs, merge: false, applyReLU: relu) { "a\($0)_\($1)" }
+        }
+    }
+
+    /// Accumulators `a{p}_{v}` (v in `vs`) for conv output row `row`, pixels x0..<x0+pixels.
+    private func emitTile(_ w: inout SourceWriter, row: String, vs: Range<Int>) {
+        let cin = conv.inChannels, sw = g.strideWidth, prefix = "a"
+        for p in 0..<pixels { for v in vs { w.line("var \(prefix)\(p)_\(v) = bias\(v)") } }
         func tapBody(_ w: inout SourceWriter, i: String, j: String) {
             w.line("let xp = x + ((\(row)) * \(g.strideHeight) + \(i)) * \(input.rowStride) + (x0 * \(sw) + \(j)) * \(cin)")
             w.line("let wp = wb + (\(i) * \(g.kernelWidth) + \(j)) * \(cin * lanes)")
             w.block("for c in 0..<\(cin)") { w in
-                for v in 0..<vectors { w.line("let w\(v) = UnsafeRawPointer(wp + c * \(lanes) + \(v * 16)).load(as: SIMD16<Float>.self)") }
+                for v in vs { w.line("let w\(v) = UnsafeRawPointer(wp + c * \(lanes) + \(v * 16)).load(as: SIMD16<Float>.self)") }
                 for p in 0..<pixels {
                     w.line("\(p == 0 ? "var s" : "s") = SIMD16<Float>(repeating: xp[c + \(p * sw * cin)])")
-                    for v in 0..<vectors { w.line("\(prefix)\(p)_\(v) = \(prefix)\(p)_\(v).addingProduct(s, w\(v))") }
+                    for v in vs { w.line("\(prefix)\(p)_\(v) = \(prefix)\(p)_\(v).addingProduct(s, w\(v))") }
                 }
             }
         }
@@ -133,7 +155,7 @@ struct ConvolutionEmitter: StepEmitter {
     /// maximum with what is already there (the first half of a fused pool); ReLU last
     /// (`.< 0` keeps NaN, as the engine does). Every intermediate is a named `let`: the shape
     /// of these expressions was measured to steer LLVM (see docs/codegen.md).
-    private func emitStore(_ w: inout SourceWriter, row: String, column: String, count: Int, merge: Bool,
+    private func emitStore(_ w: inout SourceWriter, row: String, column: String, count: Int, vs: Range<Int>, merge: Bool,
                            applyReLU: Bool, _ value: (Int, Int) -> String) {
         let cout = conv.outChannels
         let lastValid = cout - (blocks - 1) * lanes
@@ -150,7 +172,7 @@ struct ConvolutionEmitter: StepEmitter {
             w.line("let r\(p)_\(v) = " + (applyReLU ? reluOf(current) : current))
         }
         func full(_ w: inout SourceWriter) {
-            for p in 0..<count { for v in 0..<vectors {
+            for p in 0..<count { for v in vs {
                 let at = "yp + \(p * cout + v * 16)"
                 compute(&w, p, v, old: "UnsafeRawPointer(\(at)).loadUnaligned(as: SIMD16<Float>.self)")
                 w.line("UnsafeMutableRawPointer(\(at)).storeBytes(of: r\(p)_\(v), as: SIMD16<Float>.self)")
@@ -163,7 +185,7 @@ struct ConvolutionEmitter: StepEmitter {
             // the next pixel's channels are not overwritten.
             w.block("if ob < \(blocks - 1)") { w in full(&w) }
             w.block("else") { w in
-                for p in 0..<count { for v in 0..<vectors where v * 16 < lastValid {
+                for p in 0..<count { for v in vs where v * 16 < lastValid {
                     let n = min(16, lastValid - v * 16), base = p * cout + v * 16
                     if merge {
                         w.line("var e\(p)_\(v) = SIMD16<Float>()")

@@ -40,7 +40,7 @@ struct DenseEmitter: StepEmitter {
     }
 
     func emitCall(_ out: inout StepCode, kernel: String, site: CallSite) {
-        if bf16 { out.run.line("parallelRanges(\(step.input.floats), threads) { vggc_round_bf16_floats(\(site.x), $0, $1) }") }
+        if bf16 { out.run.line("parallelRanges(\(step.input.floats), threads) { vggc_round_bf16_floats(\(site.x), $0, $1, kernelTier) }") }
         let weights = bf16 ? packedWords(site.offset("weight")) : site.parameter("weight")
         out.run.line("parallelRanges(\(blocks), threads) { \(kernel)(\(site.kernelInput(site.x)), \(site.y), \(weights), "
                      + "\(site.parameter("bias")), $0, $1) }")

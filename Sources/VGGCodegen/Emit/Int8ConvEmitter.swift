@@ -55,7 +55,7 @@ struct Int8ConvEmitter: StepEmitter {
     func emitCall(_ out: inout StepCode, kernel: String, site: CallSite) {
         if !site.copyReady {
             out.run.line("parallelRanges(\(inputPixels), threads) { vggc_quantize_u8(\(site.x), \(site.copy), "
-                         + "\(literal(layer.inverseInputScale)), \(channels), \(stored), $0, $1) }")
+                         + "\(literal(layer.inverseInputScale)), \(channels), \(stored), $0, $1, kernelTier) }")
         }
         let (kh, kw, sh, sw, oh, ow) = g.map { ($0.kernelHeight, $0.kernelWidth, $0.strideHeight, $0.strideWidth, $0.outputHeight, $0.outputWidth) }
             ?? (1, 1, 1, 1, 1, 1)

@@ -87,16 +87,18 @@ struct StepCode {
     var declarations: [String] = []
 }
 
-/// The emitter for step `index` of `schedule` (`quantized`: its int8 layer, for `.int8` steps).
-func makeEmitter(_ step: Schedule.Step, index k: Int, quantized: Int8Layer?, options: CodegenOptions) -> StepEmitter {
+/// The emitter for step `index` of `schedule` (`quantized`: its int8 layer, for `.int8` steps),
+/// its register tiles sized for `tiling`.
+func makeEmitter(_ step: Schedule.Step, index k: Int, quantized: Int8Layer?, options: CodegenOptions,
+                 tiling: Tiling) -> StepEmitter {
     if step.algorithm == .int8 { return Int8ConvEmitter(step: step, index: k, layer: quantized!) }
     switch step.kind {
     case .conv:
         switch step.algorithm {
-        case .winograd4x4: return WinogradEmitter(step: step, index: k)
-        case .bf16Winograd: return BF16WinogradEmitter(step: step, index: k)
+        case .winograd4x4: return WinogradEmitter(step: step, index: k, tiling: tiling)
+        case .bf16Winograd: return BF16WinogradEmitter(step: step, index: k, tiling: tiling)
         case .bf16Direct: return BF16ConvEmitter(step: step, index: k)
-        default: return ConvolutionEmitter(step: step, index: k, unrollTaps: options.unrollTaps)
+        default: return ConvolutionEmitter(step: step, index: k, unrollTaps: options.unrollTaps, tiling: tiling)
         }
     case .dense: return DenseEmitter(step: step, index: k)
     case .pool: return PoolEmitter(step: step, index: k)

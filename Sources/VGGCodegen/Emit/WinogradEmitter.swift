@@ -17,6 +17,8 @@ import VGGCore
 struct WinogradEmitter: StepEmitter {
     let step: Schedule.Step
     let index: Int
+    /// Which register tile the GEMM keeps live; the blocks, scratch and U are the same for both.
+    let tiling: Tiling
     let conv: Conv2D
     let g: WindowGeometry
     var input: Storage { step.input }
@@ -24,9 +26,9 @@ struct WinogradEmitter: StepEmitter {
     var relu: Bool { step.epilogue.relu }
     var pool: Bool { step.epilogue.pool }
 
-    init(step: Schedule.Step, index: Int) {
+    init(step: Schedule.Step, index: Int, tiling: Tiling = .wide) {
         (conv, g) = step.convolution
-        (self.step, self.index) = (step, index)
+        (self.step, self.index, self.tiling) = (step, index, tiling)
     }
 
     func packWeights(_ model: Model, into packer: inout WeightPacker) {
@@ -149,7 +151,8 @@ struct WinogradEmitter: StepEmitter {
     }
 
     private func emitGEMMFunction(_ w: inout SourceWriter, name: String) {
-        w.line("/// M[ξ] = V[ξ] · U[ξ] for the 36 ξ on a \(group) tiles × \(lanes) channels register tile,")
+        w.line("/// M[ξ] = V[ξ] · U[ξ] for the 36 ξ, \(group) tiles × \(lanes) channels at a time"
+               + (tiling == .wide ? " (one register tile)," : " (register tiles of ≤ 6 tiles × 16 channels),"))
         w.line("/// output blocks outermost (U[ξ][block] stays in cache while the tiles stream past).")
         w.line("@inline(never)")
         w.block("func \(name)(_ v: UnsafePointer<Float>, _ u: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>, _ n: Int, _ obStart: Int, _ obEnd: Int, cin: Int, cout: Int, vStride: Int, mStride: Int)") { w in
@@ -205,23 +208,36 @@ struct WinogradEmitter: StepEmitter {
         w.line("let \(o[5]) = \(n[5]).addingProduct(\(n[1]), 4).addingProduct(\(n[3]), -5)")
     }
 
-    /// One register tile: `group` tiles × `lanes` channels of M[ξ], summed over cin.
+    /// One group: `group` tiles × `lanes` channels of M[ξ], summed over cin — one register
+    /// tile (wide), or runs of ≤ 6 tiles × 16 channels (narrow; 16 → 6 + 5 + 5), each summing
+    /// over cin in the same order.
     private func emitGEMMTile(_ w: inout SourceWriter) {
         w.line("let vp = vx + t * cin")
-        for p in 0..<group { for q in 0..<vectors { w.line("var a\(p)_\(q) = SIMD16<Float>()") } }
-        for p in 1..<group { w.line("let vp\(p) = vp + \(p) * cin") }
+        w.line("let mp = mx + t * cout + ob * \(lanes)")
+        if tiling == .wide {
+            emitGEMMRun(&w, tiles: 0..<group, vs: 0..<vectors)
+        } else {
+            for q in 0..<vectors { for run in tiling.runs(of: group) {
+                w.block("do") { w in emitGEMMRun(&w, tiles: run, vs: q..<q + 1) }
+            } }
+        }
+        w.line("t += \(group)")
+    }
+
+    /// Accumulators `a{p}_{q}` for tiles `tiles` and vectors `vs` of the group at `vp`, stored at `mp`.
+    private func emitGEMMRun(_ w: inout SourceWriter, tiles: Range<Int>, vs: Range<Int>) {
+        for p in tiles { for q in vs { w.line("var a\(p)_\(q) = SIMD16<Float>()") } }
+        for p in tiles where p > 0 { w.line("let vp\(p) = vp + \(p) * cin") }
         w.block("for c in 0..<cin") { w in
-            for q in 0..<vectors { w.line("let w\(q) = UnsafeRawPointer(uo + c * \(lanes) + \(q * 16)).load(as: SIMD16<Float>.self)") }
-            for p in 0..<group {
-                w.line("\(p == 0 ? "var s" : "s") = SIMD16<Float>(repeating: \(p == 0 ? "vp" : "vp\(p)")[c])")
-                for q in 0..<vectors { w.line("a\(p)_\(q) = a\(p)_\(q).addingProduct(s, w\(q))") }
+            for q in vs { w.line("let w\(q) = UnsafeRawPointer(uo + c * \(lanes) + \(q * 16)).load(as: SIMD16<Float>.self)") }
+            for p in tiles {
+                w.line("\(p == tiles.lowerBound ? "var s" : "s") = SIMD16<Float>(repeating: \(p == 0 ? "vp" : "vp\(p)")[c])")
+                for q in vs { w.line("a\(p)_\(q) = a\(p)_\(q).addingProduct(s, w\(q))") }
             }
         }
-        w.line("let mp = mx + t * cout + ob * \(lanes)")
-        for p in 0..<group { for q in 0..<vectors {
+        for p in tiles { for q in vs {
             w.line("UnsafeMutableRawPointer(mp + \(p) * cout + \(q * 16)).storeBytes(of: a\(p)_\(q), as: SIMD16<Float>.self)")
         } }
-        w.line("t += \(group)")
     }
 
     /// Transforms tile `t`'s 36 M vectors of channels c..<c+16 into its 4×4 outputs and
