@@ -52,7 +52,8 @@ struct Bench: ParsableCommand {
 
     @Option(help: ArgumentHelp("CPU targets to build for, comma-separated (see vggc compile --help): portable "
                                + "(the default build), native, x86-64-v3, … Each gets its own rows, measured in "
-                               + "the same run."))
+                               + "the same run; with several, their predictors are then timed again in turn, round "
+                               + "after round, and compared (e.g. portable,native: the portable build's cost)."))
     var targetCpu = "portable"
 
     @Flag(help: ArgumentHelp("For portable builds, also time every other instruction-set level this CPU runs "
@@ -167,6 +168,9 @@ struct Bench: ParsableCommand {
             let ort = python.lowercased() == "none" || !FileManager.default.isExecutableFile(atPath: python) ? nil : python
             if ort == nil && !json { printWarning("no ONNX Runtime column: \(python) not found (see vggc bench --help for the setup)") }
             var rows: [BenchRow] = []
+            // The unforced rows of one model, build and thread count, by target: timed again
+            // interleaved when there are several targets (`InterleavedLatency`).
+            var sameBuild: [(key: String, members: [(row: Int, checker: Checker)])] = []
             for entry in entries {
                 let loaded = try ModelFile.read(path: entry.path)
                 let macs = try ModelSummary(loaded.model).totalMultiplyAccumulates
@@ -227,12 +231,42 @@ struct Bench: ParsableCommand {
                             }
                             (row.ortMedianMs, row.ortMinMs, row.ortVersion) = ortTimes[key]!
                         }
+                        if level == nil {
+                            let key = "\(entry.name), "
+                                + BenchRow.buildName(policy: policy.rawValue, precision: precision.rawValue)
+                                + ", \(t) thread\(t == 1 ? "" : "s")"
+                            if let g = sameBuild.firstIndex(where: { $0.key == key }) {
+                                sameBuild[g].members.append((rows.count, checker))
+                            } else {
+                                sameBuild.append((key, [(rows.count, checker)]))
+                            }
+                        }
                         rows.append(row)
                     } }
                 } }
             }
+            var interleaved: [String] = []
+            for group in sameBuild where group.members.count > 1 {
+                if !json {
+                    let note = "timing \(Display.text(group.key)), targets interleaved …\n"
+                    FileHandle.standardError.write(Data(note.utf8))
+                }
+                let il = try InterleavedLatency(group.members.map(\.checker), rounds: 10,
+                                                runsPerRound: max(3, runs / 3), seed: 1)
+                for (k, member) in group.members.enumerated() { rows[member.row].interleavedMedianMs = il.medianMs[k] }
+                let first = rows[group.members[0].row].target
+                interleaved.append("\(group.key), \(il.rounds) rounds × \(il.runsPerRound) runs: "
+                    + group.members.enumerated().map { k, m in
+                        "\(rows[m.row].target) " + String(format: "%.3f ms", il.medianMs[k])
+                            + (k == 0 ? "" : String(format: " (%.3f× ", il.medianMs[k] / il.medianMs[0]) + "\(first))")
+                    }.joined(separator: ", "))
+            }
             if json { try printJSON(rows) } else {
                 print(BenchRow.table(rows))
+                if !interleaved.isEmpty {
+                    print("\ntargets timed in turn, one process each, round after round (median of all passes):")
+                    for line in interleaved { print("  " + line) }
+                }
                 if rows.contains(where: { $0.precision == "int8" }) {
                     print("int8 rows: ORT is ONNX Runtime's int8 (static QDQ, per-channel weights, calibrated on the same 8 inputs)")
                 }
@@ -316,13 +350,17 @@ struct BenchRow: Encodable {
     var startupMs: Double
     /// Percent of the predictor's time spent in dense steps (from `--profile`).
     var headShare: Double?
+    /// With several `--target-cpu` targets: the median when the targets' predictors were timed
+    /// in turn, round after round (`InterleavedLatency`) — the figure to compare them by.
+    var interleavedMedianMs: Double?
     var predictorGFLOPs: Double { 2 * Double(macs) / predictorMedianMs / 1e6 }
     var predictorOverORT: Double? { ortMedianMs.map { predictorMedianMs / $0 } }
     var engineOverORT: Double? { ortMedianMs.map { engineMedianMs / $0 } }
 
     enum CodingKeys: String, CodingKey {
         case model, winograd, precision, target, level, macs, threads, runs, predictorMedianMs, predictorMinMs, engineMedianMs, engineMinMs, ortMedianMs, ortMinMs,
-             ortVersion, ortPrecision, compileSeconds, binaryBytes, startupMs, headShare, predictorGFLOPs, predictorOverORT, engineOverORT
+             ortVersion, ortPrecision, compileSeconds, binaryBytes, startupMs, headShare, predictorGFLOPs, predictorOverORT,
+             engineOverORT, interleavedMedianMs
     }
     func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -337,6 +375,7 @@ struct BenchRow: Encodable {
         try c.encode(compileSeconds, forKey: .compileSeconds); try c.encode(binaryBytes, forKey: .binaryBytes)
         try c.encode(startupMs, forKey: .startupMs); try c.encode(predictorGFLOPs, forKey: .predictorGFLOPs)
         try c.encodeIfPresent(headShare, forKey: .headShare)
+        try c.encodeIfPresent(interleavedMedianMs, forKey: .interleavedMedianMs)
         try c.encodeIfPresent(predictorOverORT, forKey: .predictorOverORT); try c.encodeIfPresent(engineOverORT, forKey: .engineOverORT)
     }
 

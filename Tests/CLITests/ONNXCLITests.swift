@@ -100,6 +100,29 @@ struct ONNXCLITests {
 
 @Suite("vggc bench")
 struct BenchCLITests {
+    /// Several targets: each gets its rows, then all are timed again in turn, round after
+    /// round, and compared — the figure a few percent's difference can be read from.
+    @Test func severalTargetsAreTimedInTurn() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let model = folder.url.appendingPathComponent("tiny.bin").path
+        #expect(try CLI.run(["create", "--arch", "vgg11", "--width", "0.0625", "--input", "32x32x1", "--head", "gap",
+                             "-o", model]).status == 0)
+        let work = folder.url.appendingPathComponent("work").path
+        let base = ["bench", model, "--suite", "none", "--threads", "1", "--runs", "3", "--python", "none",
+                    "--winograd", "off", "--target-cpu", "portable,x86-64-v3", "--work-dir", work]
+        let text = try CLI.run(base)
+        #expect(text.status == 0, "\(text.stderr)")
+        let line = text.stdout.split(separator: "\n")
+            .first { $0.contains("tiny, winograd off, 1 thread, 10 rounds × 3 runs") }
+        #expect(line?.contains("portable ") == true && line?.contains("x86-64-v3 ") == true
+                && line?.contains("× portable)") == true, "\(text.stdout)")
+        let json = try CLI.run(base + ["--json"])
+        let rows = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]] ?? []
+        #expect(rows.map { $0["target"] as? String } == ["portable", "x86-64-v3"])
+        #expect(rows.allSatisfy { (($0["interleavedMedianMs"] as? Double) ?? 0) > 0 }, "\(rows)")
+    }
+
     @Test func benchTimesPredictorAndEngineOnAGivenModel() throws {
         let dir = try TemporaryFolder().url
         defer { try? FileManager.default.removeItem(at: dir) }
