@@ -56,7 +56,12 @@ extension Predictor {
                     + "predictor; it holds \(names)", code: PredictorExit.usage))
             }
             let missing = level.missing
-            guard missing.isEmpty else { return .failure(unsupported(level, missing)) }
+            guard missing.isEmpty else {
+                let lacks = missing.joined(separator: ", ")
+                return .failure(LevelProblem(message: "\(levelVariable)=\(level.name) forces a level this CPU cannot "
+                    + "run: it lacks \(lacks); unset \(levelVariable) to use the best it runs",
+                    code: PredictorExit.unsupportedCPU))
+            }
             return .success(level)
         }
         if let level = Levels.all.first(where: { $0.missing.isEmpty }) { return .success(level) }
@@ -74,7 +79,8 @@ extension Predictor {
     static var levelSummary: String {
         Levels.all.map { level in
             let missing = level.missing
-            return missing.isEmpty ? level.name : "\(level.name) (needs \(missing.joined(separator: ", ")))"
+            // Spaces, not commas, inside the parentheses: readers split the list on commas.
+            return missing.isEmpty ? level.name : "\(level.name) (needs \(missing.joined(separator: " ")))"
         }.joined(separator: ", ")
     }
 }

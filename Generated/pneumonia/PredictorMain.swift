@@ -173,7 +173,8 @@ struct Predictor {
               infinite input value, an output that is not finite: no label is printed for it)
           66  an image or the --raw file does not exist or is not a regular file (other images
               are still processed)
-          69  a bf16 / int8 predictor on a CPU without AVX512-BF16 / AVX512-VNNI
+          69  this CPU cannot run the predictor's code (a single-level build on an older CPU, or
+              \(levelVariable) naming a level it lacks); a portable build runs on any x86-64 CPU
           70  the memory for the activations could not be allocated
           73  --output-raw or --dump-layers output could not be written (--output-raw is
               replaced atomically: a failed or interrupted run leaves the old file)

@@ -10,10 +10,11 @@ public enum Tiling: String, Sendable, CaseIterable {
     /// AVX-512: 32 registers of 16 floats. A tile keeps 16 `SIMD16<Float>` accumulators
     /// (16 pixels × 16 channels, or 8 × 32).
     case wide
-    /// AVX2's 16 registers of 8 floats (and the SSE baseline's 16 of 4): a tile keeps at most
-    /// 6 `SIMD16<Float>` accumulators — 12 ymm, leaving two for a weight vector and one for
-    /// the broadcast input — 16 output channels at a time. The wide tile, run on AVX2, needs
-    /// 32 ymm and spills (measured 1.9× slower, docs/performance.md).
+    /// AVX2's 16 registers of 8 floats: a convolution tile keeps at most 6 `SIMD16<Float>`
+    /// accumulators — 12 ymm, leaving two for a weight vector and one for the broadcast input —
+    /// 16 output channels at a time. The wide tile, run on AVX2, needs 32 ymm and spills
+    /// (measured 1.9× slower, docs/performance.md). The SSE baseline (16 × 4 floats) spills
+    /// either way; its libm `fmaf` calls dominate. Dense steps are memory-bound and untiled.
     case narrow
 
     /// The tiling of a level's code: wide where it may use AVX-512.

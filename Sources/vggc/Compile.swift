@@ -44,7 +44,7 @@ struct Compile: ParsableCommand {
     @Option(help: "Winograd F(4×4, 3×3) for 3×3 stride-1 convolutions: auto (where measured to win), on (every eligible layer) or off (direct convolution only).")
     var winograd: WinogradPolicy = .auto
 
-    @Option(help: "fp32; bf16: weights stored as bfloat16 (half the bytes) and conv/dense inputs rounded to it, convolutions on AVX512-BF16 dot products or (--winograd auto: ≥128 channels on ≥28×28 outputs; on: every eligible layer) Winograd in float32 with its weights transformed at start-up; int8: every conv/dense layer whose input follows a ReLU on 8-bit codes (weights a quarter of the bytes, per-channel scales, input scales from --calibrate), on AVX512-VNNI dot products. Check it with vggc check (against its own definition) and --labelled (against fp32).")
+    @Option(help: "fp32; bf16: weights stored as bfloat16 (half the bytes) and conv/dense inputs rounded to it, convolutions on AVX512-BF16 dot products or (--winograd auto: ≥128 channels on ≥28×28 outputs; on: every eligible layer) Winograd in float32 with its weights transformed at start-up; int8: every conv/dense layer whose input follows a ReLU on 8-bit codes (weights a quarter of the bytes, per-channel scales, input scales from --calibrate), on AVX512-VNNI dot products (both with fallback kernels on CPUs without them: see --target-cpu). Check it with vggc check (against its own definition) and --labelled (against fp32).")
     var precision: Precision = .fp32
 
     @Option(help: "int8 only: folder of images like the ones the predictor will see (searched recursively); each quantized layer's input scale comes from the largest value its input takes on them.")
