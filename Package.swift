@@ -92,7 +92,9 @@ let package = Package(
                     swiftSettings: fastMath),
         .testTarget(name: "VGGCodegenTests", dependencies: ["VGGCodegen", "VGGCheck", "VGGCore", "VGGEngine", "VGGSystem", "CPredictorKernels", "VGGTestSupport"],
                     exclude: ["Snapshots"]),
-        .testTarget(name: "CLITests", dependencies: ["vggc", "VGGTestSupport", "VGGCodegen", "VGGCore", "VGGFormat", "VGGSystem", "CImageCodecs", "CPredictorKernels"]),
+        .testTarget(name: "CLITests", dependencies: ["vggc", "VGGTestSupport", "VGGCheck",
+                                                    "VGGCodegen", "VGGCore", "VGGFormat", "VGGSystem", "CImageCodecs",
+                                                    "CPredictorKernels"]),
     ],
     swiftLanguageModes: [.v5]
 )

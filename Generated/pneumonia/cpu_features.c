@@ -9,18 +9,6 @@
 #include <string.h>
 #include "predictor_kernels.h"
 
-int vggc_cpu_has_bf16(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
-        && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bf16");
-}
-
-int vggc_cpu_has_vnni(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
-        && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
-}
-
 // `__builtin_cpu_supports` takes only string literals, hence one line per feature. The
 // names are the compiler's (and vggc's `CodeLevel` feature names).
 #define FEATURE(n) if (strcmp(feature, n) == 0) return __builtin_cpu_supports(n) ? 1 : 0;

@@ -48,9 +48,6 @@ typedef struct {
     int pool;         ///< 1: 2×2 stride-2 max-pool fused
 } vggc_conv_bf16_args;
 
-/// 1 when this CPU executes AVX512-BF16 (and AVX512F/BW/VL), else 0.
-int vggc_cpu_has_bf16(void);
-
 /// 1 if this CPU and its operating system support `feature` (a `__builtin_cpu_supports`
 /// name such as "avx2" or "avx512f"; cpu_features.c lists them), 0 if not, -1 for a name
 /// it does not know.
@@ -99,9 +96,6 @@ typedef struct {
     long yRowStride;  ///< elements between output rows (pooled rows when pool)
     int cin, cout, lanes, kh, kw, sh, sw, outHeight, outWidth, relu, pool;
 } vggc_conv_int8_args;
-
-/// 1 when this CPU executes AVX512-VNNI (and AVX512F/BW/VL), else 0.
-int vggc_cpu_has_vnni(void);
 
 /// Work units of one int8 convolution, as `vggc_conv_bf16_units`; of a dense layer (a 1×1
 /// convolution of one pixel), its output blocks.

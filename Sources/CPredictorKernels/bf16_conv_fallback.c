@@ -43,8 +43,6 @@ INLINE void values(const vggc_conv_bf16_args *a, int L, long off, int ob, float 
     }
 }
 
-INLINE float blendOne(float x, float y) { return x < y ? y : x; }
-
 // Output pixel at yoff: final values (ReLU, float store, bfloat16 copy); `pooled`: the first
 // conv row's pair maxima, which the AVX-512 kernel leaves in y.
 INLINE void store(const vggc_conv_bf16_args *a, long yoff, int valid, float v[32], const float *pooled) {

@@ -82,6 +82,9 @@ TILES_INLINE TILES_TARGET void pairMaxima(int Q, int V, __m512 val[16][2]) {
         for (int v = 0; v < V; v++) val[q][v] = blend(val[2 * q][v], val[2 * q + 1][v]);
 }
 
+/// The blend of one lane, for the fallback kernels: `a < b ? b : a`, as `blend` (NaN in a survives).
+TILES_INLINE float blendOne(float a, float b) { return a < b ? b : a; }
+
 /// One value rounded to bfloat16 as vcvtne2ps2bf16 rounds it: to nearest even, NaN quieted,
 /// subnormals flushed to ±0 (VGGCore's `bf16Bits`; see vggc_round_bf16).
 TILES_INLINE uint16_t vggcRoundOne(float value) {

@@ -94,8 +94,6 @@ INLINE void values(const vggc_conv_int8_args *a, int L, long off0, long off1, in
     for (int p = 0; p < 2; p++) for (int l = 0; l < L; l++) v[p][l] = (float)acc[p][l] * c[l] + b[l];
 }
 
-INLINE float blendOne(float x, float y) { return x < y ? y : x; }
-
 // Output pixel at yoff: the final values v of its `valid` lanes (ReLU, float store, codes);
 // `pooled`: the first conv row's pair maxima, which the AVX-512 kernel leaves in y.
 INLINE void store(const vggc_conv_int8_args *a, long yoff, int valid, float v[32], const float *pooled) {

@@ -58,7 +58,6 @@ extension Checker {
 public struct InterleavedLatency: Sendable, Encodable {
     public var rounds: Int
     public var runsPerRound: Int
-    public var threads: Int
     /// Per predictor, in the order given: the median of all its passes, in ms.
     public var medianMs: [Double]
 
@@ -69,7 +68,7 @@ public struct InterleavedLatency: Sendable, Encodable {
                 times[k] += try checker.predictorTimes(runs: runsPerRound, seed: seed)
             }
         }
-        (self.rounds, self.runsPerRound, threads) = (rounds, runsPerRound, checkers.first?.threads ?? 1)
+        (self.rounds, self.runsPerRound) = (rounds, runsPerRound)
         medianMs = times.map(median)
     }
 }

@@ -114,7 +114,12 @@ public struct PredictorProcess {
     /// The instruction-set levels the predictor holds (its `--version` line `levels: …`, best
     /// first) and whether this CPU runs each. Empty for a predictor that does not say.
     public func levels() throws -> [(name: String, runsHere: Bool)] {
-        let out = try run(["--version"], inputs: 0).stdout
+        Self.levels(fromVersion: try run(["--version"], inputs: 0).stdout)
+    }
+
+    /// The `levels: …` line of a predictor's `--version` text (`x86-64-v4 (needs avx512f …)`
+    /// for a level this CPU lacks), as `levels()` reads it.
+    public static func levels(fromVersion out: String) -> [(name: String, runsHere: Bool)] {
         guard let line = out.split(separator: "\n").first(where: { $0.hasPrefix("levels: ") }) else { return [] }
         return line.dropFirst(8).split(separator: ",").compactMap { item in
             let text = item.trimmingCharacters(in: .whitespaces)

@@ -34,12 +34,6 @@ public struct CodeLevel: Equatable, Sendable, CustomStringConvertible {
         self.features = features
     }
 
-    /// The level names `target` builds, without asking clang (the build commands depend on
-    /// names only; `levels(for:)` adds the features).
-    static func names(for target: String) -> [Name] {
-        target == "portable" ? portable.map(\.name) : [Name(text: target)]
-    }
-
     // The x86-64 psABI levels. (CMPXCHG16B and LAHF of v2 are in every CPU that has SSE4.2.)
     static let v2Features = ["sse3", "ssse3", "sse4.1", "sse4.2", "popcnt"]
     static let v3Features = v2Features + ["avx", "avx2", "bmi", "bmi2", "f16c", "fma", "lzcnt", "movbe"]

@@ -206,7 +206,7 @@ struct Bench: ParsableCommand {
                     let probe = try PredictorProcess(path: built.output)
                     let runnable = try probe.levels().filter(\.runsHere).map(\.name)
                     let others = eachLevel && target == "portable" ? Array(runnable.dropFirst()) : []
-                    let forced: [String?] = [nil] + others.map { $0 }
+                    let forced: [String?] = [nil] + others
                     for level in forced { for t in counts {
                         if !json { FileHandle.standardError.write(Data("timing \(Display.text(entry.name)) (\(build)), \(t) thread\(t == 1 ? "" : "s") …\n".utf8)) }
                         var process = try PredictorProcess(path: built.output,
@@ -245,22 +245,7 @@ struct Bench: ParsableCommand {
                     } }
                 } }
             }
-            var interleaved: [String] = []
-            for group in sameBuild where group.members.count > 1 {
-                if !json {
-                    let note = "timing \(Display.text(group.key)), targets interleaved …\n"
-                    FileHandle.standardError.write(Data(note.utf8))
-                }
-                let il = try InterleavedLatency(group.members.map(\.checker), rounds: 10,
-                                                runsPerRound: max(3, runs / 3), seed: 1)
-                for (k, member) in group.members.enumerated() { rows[member.row].interleavedMedianMs = il.medianMs[k] }
-                let first = rows[group.members[0].row].target
-                interleaved.append("\(group.key), \(il.rounds) rounds × \(il.runsPerRound) runs: "
-                    + group.members.enumerated().map { k, m in
-                        "\(rows[m.row].target) " + String(format: "%.3f ms", il.medianMs[k])
-                            + (k == 0 ? "" : String(format: " (%.3f× ", il.medianMs[k] / il.medianMs[0]) + "\(first))")
-                    }.joined(separator: ", "))
-            }
+            let interleaved = try timeTargetsInTurn(sameBuild, &rows)
             if json { try printJSON(rows) } else {
                 print(BenchRow.table(rows))
                 if !interleaved.isEmpty {
@@ -272,6 +257,30 @@ struct Bench: ParsableCommand {
                 }
             }
         }
+    }
+
+    /// Each group of rows with several targets (same model, build and threads) timed again in
+    /// turn, round after round (`InterleavedLatency`): their rows get `interleavedMedianMs`;
+    /// returns a line per group comparing them with the first target.
+    func timeTargetsInTurn(_ groups: [(key: String, members: [(row: Int, checker: Checker)])],
+                           _ rows: inout [BenchRow]) throws -> [String] {
+        var lines: [String] = []
+        for group in groups where group.members.count > 1 {
+            if !json {
+                FileHandle.standardError.write(Data("timing \(Display.text(group.key)), targets in turn …\n".utf8))
+            }
+            let il = try InterleavedLatency(group.members.map(\.checker), rounds: 10,
+                                            runsPerRound: max(3, runs / 3), seed: 1)
+            for (k, member) in group.members.enumerated() { rows[member.row].interleavedMedianMs = il.medianMs[k] }
+            let first = rows[group.members[0].row].target
+            let timings = group.members.enumerated().map { k, m in
+                "\(rows[m.row].target) " + String(format: "%.3f ms", il.medianMs[k])
+                    + (k == 0 ? "" : String(format: " (%.3f× ", il.medianMs[k] / il.medianMs[0]) + "\(first))")
+            }
+            lines.append("\(group.key), \(il.rounds) rounds × \(il.runsPerRound) runs: "
+                         + timings.joined(separator: ", "))
+        }
+        return lines
     }
 
     /// Wall time from process start to exit after printing the result for one raw input,

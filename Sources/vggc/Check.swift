@@ -119,7 +119,7 @@ struct Check: ParsableCommand {
             }
             if live { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             let levels = try checkOtherLevels(loaded.model, process, precision: precision,
-                                              files: Array(files.prefix(8)))
+                                              files: Array(files.prefix(8)), main: report)
             disagree = !report.passed || levels.contains { !$0.passed }
             let timing = bench ? try checker.benchmark(runs: benchRuns, seed: seed) : nil
             var comparison: LabelledComparison?
@@ -162,20 +162,19 @@ struct Check: ParsableCommand {
     /// VGGC_LEVEL), on the random inputs and at most 8 of the images. Nothing if VGGC_LEVEL is
     /// set for vggc itself (the predictor inherits it: that level was checked) or the
     /// predictor holds one level.
+    /// The first entry is the level in use, from `main`, the report of the check above.
     private func checkOtherLevels(_ model: Model, _ process: PredictorProcess, precision: Precision,
-                                  files: [String]) throws -> [LevelCheck] {
+                                  files: [String], main: Checker.Report) throws -> [LevelCheck] {
         guard ProcessInfo.processInfo.environment["VGGC_LEVEL"] == nil else { return [] }
         let runnable = try process.levels().filter(\.runsHere).map(\.name)
         guard runnable.count > 1 else { return [] }
-        var results = [LevelCheck(level: runnable[0], passed: true, worstStageRatio: 0, inputs: 0)]
+        var results = [LevelCheck(runnable[0], main)]
         for name in runnable.dropFirst() {
             var forced = process
             forced.level = name
             let checker = try Checker(model: model, predictor: forced, threads: threads ?? Engine.defaultThreads,
                                       precision: precision)
-            let r = try checker.run(random: random, seed: seed, images: files)
-            let worst = Double(r.worst?.worstStageRatio ?? 0)
-            results.append(LevelCheck(level: name, passed: r.passed, worstStageRatio: worst, inputs: r.results.count))
+            results.append(LevelCheck(name, try checker.run(random: random, seed: seed, images: files)))
         }
         return results
     }
@@ -257,4 +256,9 @@ struct LevelCheck: Encodable {
     var passed: Bool
     var worstStageRatio: Double
     var inputs: Int
+
+    init(_ level: String, _ report: Checker.Report) {
+        (self.level, passed, inputs) = (level, report.passed, report.results.count)
+        worstStageRatio = Double(report.worst?.worstStageRatio ?? 0)
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VGGCheck
 import VGGTestSupport
 
 /// The default predictor is portable: x86-64-v4, x86-64-v3 and baseline kernels in one
@@ -30,14 +31,9 @@ struct PortableCLITests {
         return (model, predictor, raw.path)
     }
 
-    /// The levels `--version` lists, and which of them this CPU runs.
+    /// The levels `--version` lists, and which of them this CPU runs (as `vggc check` reads them).
     static func levels(_ version: String) -> [(name: String, runs: Bool)] {
-        guard let line = version.split(separator: "\n").first(where: { $0.hasPrefix("levels: ") }) else { return [] }
-        return line.dropFirst(8).split(separator: ",").map { item in
-            let text = item.trimmingCharacters(in: .whitespaces)
-            let name = text.split(separator: " ").first.map(String.init) ?? text
-            return (name, !text.contains("(needs"))
-        }
+        PredictorProcess.levels(fromVersion: version).map { ($0.name, $0.runsHere) }
     }
 
     @Test func everyLevelThisCPURunsPassesCheck() throws {

@@ -15,7 +15,6 @@ struct CodeLevelTests {
 
     @Test func levelsForTargets() throws {
         #expect(try CodeLevel.levels(for: "portable").map(\.name.text) == ["x86-64-v4", "x86-64-v3", "x86-64"])
-        #expect(CodeLevel.names(for: "portable") == CodeLevel.portable.map(\.name))
         #expect(try CodeLevel.levels(for: "x86-64-v3") == [CodeLevel.v3])
         #expect(CodeLevel.v3.features.contains("fma") && !CodeLevel.v3.features.contains("avx512f"))
         #expect(CodeLevel.v4.features.starts(with: CodeLevel.v3.features))

@@ -88,7 +88,7 @@ struct PredictorTests {
     /// emulation (BN folded, weights and conv/dense inputs rounded) up to summation order —
     /// check, which detects the precision from `--version`, holds it to that. Odd channel
     /// counts (3, 15, 33) exercise the unpaired last channel.
-    @Test(.enabled(if: vggc_cpu_has_bf16() != 0, "this CPU lacks AVX512-BF16"), arguments: ["small_vgg", "odd_sizes"])
+    @Test(BuiltPredictor.bf16Runs, arguments: ["small_vgg", "odd_sizes"])
     func bf16PredictorComputesItsEmulation(_ name: String) throws {
         let model = try (name == "small_vgg" ? TestModels.smallVGG : TestModels.oddSizes)()
         let built = try BuiltPredictor(model, name: "\(name)_bf16", precision: .bf16)
@@ -109,7 +109,7 @@ struct PredictorTests {
     /// A bf16 build's Winograd weights, transformed at start-up from bfloat16 g, are exactly
     /// what `vggc compile` links into an fp32 Winograd build of the same (bf16-emulated)
     /// weights: on an input that is already bfloat16, the two Winograd steps agree bit for bit.
-    @Test(.enabled(if: vggc_cpu_has_bf16() != 0, "this CPU lacks AVX512-BF16")) func bf16WinogradTransformMatchesCompileTime() throws {
+    @Test(BuiltPredictor.bf16Runs) func bf16WinogradTransformMatchesCompileTime() throws {
         let model = try TestModels.make("winograd_transform", InputSpec(height: 8, width: 8, channels: 16), ["a", "b"], [
             NamedLayer("conv", .conv2D(Conv2D(inChannels: 16, outChannels: 32))),
             NamedLayer("relu", .relu(ReLU())),
@@ -131,7 +131,7 @@ struct PredictorTests {
     /// Faults in bf16 (C kernel) steps: a wrong window is caught at its step; a window that
     /// is wrong only in runs without `--dump-layers` is caught by comparing such a run with
     /// the checked one.
-    @Test(.enabled(if: vggc_cpu_has_bf16() != 0, "this CPU lacks AVX512-BF16"), arguments: [
+    @Test(BuiltPredictor.bf16Runs, arguments: [
         FaultCase(fault: .wrongPadding(layer: "block2_conv1"), step: "block2_conv1+block2_relu1+block2_pool"),  // BN folded away
         FaultCase(fault: .unobservedShift(layer: "block2_conv1"), step: "output without --dump-layers"),
     ])
@@ -148,7 +148,7 @@ struct PredictorTests {
     /// codes (odd_sizes mixes them with float layers: 33 and 15 input channels padded to
     /// whole words, a 1×1 convolution, a dense layer whose input is not after a ReLU), and
     /// check holds every int8 stage to its definition bit for bit.
-    @Test(.enabled(if: vggc_cpu_has_vnni() != 0, "this CPU lacks AVX512-VNNI"), arguments: ["small_vgg", "odd_sizes"])
+    @Test(BuiltPredictor.int8Runs, arguments: ["small_vgg", "odd_sizes"])
     func int8PredictorComputesItsDefinitionExactly(_ name: String) throws {
         let model = try (name == "small_vgg" ? TestModels.smallVGG : TestModels.oddSizes)()
         let built = try BuiltPredictor(model, name: "\(name)_int8", precision: .int8)
@@ -170,7 +170,7 @@ struct PredictorTests {
 
     /// Faults in int8 steps: a wrong window is caught at its step (no bound hides it: int8
     /// stages must match exactly), and one only in undumped runs by the comparison of runs.
-    @Test(.enabled(if: vggc_cpu_has_vnni() != 0, "this CPU lacks AVX512-VNNI"), arguments: [
+    @Test(BuiltPredictor.int8Runs, arguments: [
         FaultCase(fault: .wrongPadding(layer: "block2_conv1"), step: "block2_conv1+block2_relu1+block2_pool"),
         FaultCase(fault: .unobservedShift(layer: "block2_conv1"), step: "output without --dump-layers"),
     ])

@@ -1,4 +1,6 @@
+import CPredictorKernels
 import Foundation
+import Testing
 import VGGCheck
 import VGGCodegen
 import VGGSystem
@@ -152,4 +154,13 @@ struct BuiltPredictor {
     }
 
     func remove() { try? FileManager.default.removeItem(at: directory) }
+
+    /// Whether a native (single-level) bf16 or int8 build runs here: an AVX-512 level needs
+    /// `feature` (AVX512-BF16 / AVX512-VNNI); a CPU without AVX-512 runs the fallback kernels.
+    static func nativeRuns(_ feature: String) -> Bool {
+        let avx512 = KernelTiers.running("avx512f").contains(VGGC_TIER_AVX512)
+        return !avx512 || KernelTiers.running(feature).contains(VGGC_TIER_AVX512)
+    }
+    static let bf16Runs = ConditionTrait.enabled(if: nativeRuns("avx512bf16"), "needs AVX512-BF16 on AVX-512")
+    static let int8Runs = ConditionTrait.enabled(if: nativeRuns("avx512vnni"), "needs AVX512-VNNI on AVX-512")
 }
